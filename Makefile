@@ -1,0 +1,33 @@
+# Strata — build, run and test entry points. Every target installs missing system packages first.
+SHELL := /bin/bash
+DATA_DIR ?= ./strata-data
+SWIFT_BUILD_FLAGS ?=
+APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev pkg-config zstd python3
+
+.PHONY: deps build release run test bench-ingest demo clean fuzz
+
+deps:
+	@bash tools/install-deps.sh $(APT_PACKAGES)
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+# Until the server exists: ingest a corpus sample into the default data dir and run demo queries.
+run: release
+	bash tools/demo.sh "$(DATA_DIR)"
+
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+# Ingest benchmark: N generated app lines (default 1M), reports logs/s and raw/disk vs zstd -19.
+N ?= 1000000
+RUNS ?= 3
+bench-ingest: release
+	bash tools/bench-ingest.sh $(N) $(RUNS)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers (imports only go down): Codec ← Format/IO ← WAL ← Segment ← Engine ← Query ← CLI.
+// Parse (log parsers) is pure and sits beside Format.
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .executable(name: "segtool", targets: ["segtool"]),
+        .library(name: "StrataEngine", targets: ["StrataEngine"]),
+        .library(name: "StrataQuery", targets: ["StrataQuery"]),
+        .library(name: "StrataParse", targets: ["StrataParse"]),
+        .library(name: "SegtoolCommands", targets: ["SegtoolCommands"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .target(name: "StrataCodec", dependencies: ["CZstd", "CLZ4", "CXXHash"]),
+        .target(name: "StrataFormat", dependencies: ["StrataCodec"]),
+        .target(name: "StrataIO", dependencies: []),
+        .target(name: "StrataWAL", dependencies: ["StrataFormat", "StrataIO"]),
+        .target(name: "StrataSegment", dependencies: ["StrataFormat", "StrataIO"]),
+        .target(name: "StrataParse", dependencies: ["StrataFormat"]),
+        .target(name: "StrataEngine", dependencies: ["StrataWAL", "StrataSegment"]),
+        .target(name: "StrataQuery", dependencies: ["StrataEngine"]),
+        .target(name: "SegtoolCommands", dependencies: [
+            "StrataSegment", "StrataWAL", "StrataEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "StrataCLI", dependencies: [
+            "StrataEngine", "StrataQuery", "StrataParse",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
+        .executableTarget(name: "segtool", dependencies: ["SegtoolCommands"]),
+        .target(name: "StrataTestSupport", dependencies: ["StrataFormat"], path: "Tests/StrataTestSupport"),
+        .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec"]),
+        .testTarget(name: "StrataFormatTests", dependencies: ["StrataFormat", "StrataTestSupport"]),
+        .testTarget(name: "StrataWALTests", dependencies: ["StrataWAL", "StrataTestSupport"]),
+        .testTarget(name: "StrataSegmentTests", dependencies: ["StrataSegment", "StrataTestSupport"]),
+        .testTarget(name: "StrataParseTests", dependencies: ["StrataParse", "StrataTestSupport"]),
+        .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataQuery", "StrataParse", "StrataTestSupport"]),
+        .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataTestSupport"]),
+    ]
+)

@@ -1,0 +1,264 @@
+import StrataFormat
+import StrataIO
+import StrataSegment
+import StrataWAL
+
+/// The storage engine of one data directory: WAL, memtable, flush to segments, manifest.
+///
+/// Layout of the directory: `MANIFEST` (the live segment list, replaced atomically), `LOCK`,
+/// `wal/NNN.wal`, `partitions/<YYYYMMDDTHHMMSSZ>/NNN.seg`. Opening reads only the manifest
+/// and the WAL; segments are mapped when first queried.
+///
+/// Durability: `append` returns after the batch is in the WAL under the fsync policy. A flush
+/// writes and fsyncs segments, fsyncs their directories, publishes them in a new manifest, and
+/// only then deletes the WAL files they cover. Thread-safe.
+public final class Engine: @unchecked Sendable {
+    public let options: EngineOptions
+    public let readOnly: Bool
+    private let lock = ConditionLock()
+    private let flushLock = ConditionLock()
+    private var manifest: Manifest
+    private var memtable: Memtable
+    /// Memtables being flushed: still visible to queries until their segments are published.
+    private var flushing: [Memtable] = []
+    private var wal: WALWriter?
+    private var dirLock: DirectoryLock?
+    private var readers: [UInt64: SegmentReader] = [:]
+    private var isClosed = false
+    /// Damage found in the WAL at open (already truncated unless read-only).
+    public private(set) var walDamage: [WALReader.Damage] = []
+
+    public var walDirectory: String { options.dataDirectory + "/wal" }
+    public var manifestPath: String { options.dataDirectory + "/MANIFEST" }
+
+    /// Opens (creating if needed, unless `readOnly`) the data directory.
+    public init(options: EngineOptions, readOnly: Bool = false) throws(EngineError) {
+        self.options = options
+        self.readOnly = readOnly
+        let dir = options.dataDirectory
+        do throws(IOError) {
+            if !readOnly {
+                try FileSystem.createDirectory(dir + "/partitions")
+                dirLock = try DirectoryLock(directory: dir)
+            }
+        } catch { throw .io(error) }
+        if FileSystem.exists(dir + "/MANIFEST") {
+            let bytes: [UInt8]
+            do throws(IOError) { bytes = try FileSystem.readFile(dir + "/MANIFEST") } catch { throw .io(error) }
+            do throws(FormatError) {
+                manifest = try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> Manifest in try Manifest.decode(from: p) }
+            } catch { throw .format(error.inFile(dir + "/MANIFEST")) }
+        } else {
+            manifest = Manifest(partitionDurationNanos: options.partitionDurationNanos)
+            if !readOnly {
+                do throws(IOError) { try FileSystem.writeAtomically(manifest.encode(), to: dir + "/MANIFEST") } catch { throw .io(error) }
+            }
+        }
+        memtable = Memtable(partitionDurationNanos: manifest.partitionDurationNanos)
+        // Replay: every WAL entry not yet in a segment goes back into the memtable.
+        let replay: WALReader.Replay
+        do throws(IOError) { replay = try WALReader.replay(directory: dir + "/wal", repair: !readOnly) } catch { throw .io(error) }
+        walDamage = replay.damage
+        var maxSeq = manifest.nextSequence &- 1
+        for batch in replay.batches {
+            for e in batch.entries where e.sequence > manifest.flushedSequence {
+                memtable.insert(e)
+                maxSeq = max(maxSeq, e.sequence)
+            }
+        }
+        manifest.nextSequence = maxSeq &+ 1
+        if !readOnly {
+            do throws(IOError) {
+                wal = try WALWriter(directory: dir + "/wal", fileNumber: replay.lastFileNumber + 1, options: options.wal)
+            } catch { throw .io(error) }
+        }
+    }
+
+    /// Partition duration in force for this directory (from the manifest).
+    public var partitionDurationNanos: Int64 { manifest.partitionDurationNanos }
+
+    /// Logs `entries` durably and makes them queryable. Sequences are assigned here (any
+    /// `sequence` in the input is ignored). Returns the assigned ids in input order.
+    @discardableResult
+    public func append(_ entries: [LogEntry]) throws(EngineError) -> [LogID] {
+        guard !readOnly else { throw .readOnly }
+        guard !entries.isEmpty else { return [] }
+        var ids = [LogID]()
+        ids.reserveCapacity(entries.count)
+        let ticket: WALWriter.Ticket
+        var needsFlush = false
+        lock.lock()
+        do throws(EngineError) {
+            guard !isClosed, let wal else { throw .closed }
+            let first = manifest.nextSequence
+            var payload = ByteWriter(capacity: entries.count * 160)
+            payload.writeVarint(UInt64(entries.count))
+            for (i, e) in entries.enumerated() {
+                var e = e
+                e.sequence = first &+ UInt64(i)
+                LogEntryCodec.encode(e, into: &payload)
+                ids.append(e.id)
+            }
+            do throws(IOError) {
+                ticket = try wal.enqueue(firstSequence: first, payload: payload.bytes)
+            } catch { throw .io(error) }
+            manifest.nextSequence = first &+ UInt64(entries.count)
+            for (i, e) in entries.enumerated() {
+                var e = e
+                e.sequence = first &+ UInt64(i)
+                memtable.insert(e)
+            }
+            needsFlush = memtable.approximateBytes >= options.memtableMaxBytes
+                || memtable.fieldKeys.count >= options.memtableMaxFieldKeys
+            lock.unlock()
+        } catch {
+            lock.unlock()
+            throw error
+        }
+        do throws(IOError) { try wal!.waitDurable(ticket) } catch { throw .io(error) }
+        if needsFlush { try flush() }
+        return ids
+    }
+
+    /// Writes the memtable to segments, publishes them and drops the WAL files they cover.
+    public func flush() throws(EngineError) {
+        guard !readOnly else { throw .readOnly }
+        flushLock.lock()
+        defer { flushLock.unlock() }
+        lock.lock()
+        guard let wal, !memtable.isEmpty else { lock.unlock(); return }
+        let frozen = memtable
+        memtable = Memtable(partitionDurationNanos: manifest.partitionDurationNanos)
+        flushing.append(frozen)
+        let flushedSeq = manifest.nextSequence &- 1
+        let boundary: UInt64
+        do throws(IOError) { boundary = try wal.rotate() } catch {
+            lock.unlock()
+            throw .io(error)
+        }
+        var next = manifest
+        lock.unlock()
+        do throws(IOError) {
+            let writer = SegmentWriter(options: options.segment)
+            var dirs = Set<String>()
+            for (start, entries) in frozen.partitions.sorted(by: { $0.key < $1.key }) {
+                let dirName = "partitions/" + Timestamp.compactLabel(start)
+                let dir = options.dataDirectory + "/" + dirName
+                try FileSystem.createDirectory(dir)
+                let id = next.nextSegmentID
+                next.nextSegmentID += 1
+                let name = dirName + "/" + Self.segmentFileName(id)
+                let size = try writer.write(entries, partitionStartNanos: start, to: options.dataDirectory + "/" + name)
+                var minTs = Int64.max, maxTs = Int64.min, minSeq = UInt64.max, maxSeq = UInt64.min
+                for e in entries {
+                    minTs = min(minTs, e.timestampNanos); maxTs = max(maxTs, e.timestampNanos)
+                    minSeq = min(minSeq, e.sequence); maxSeq = max(maxSeq, e.sequence)
+                }
+                next.segments.append(SegmentRecord(id: id, path: name, partitionStartNanos: start, minTimestampNanos: minTs,
+                                                   maxTimestampNanos: maxTs, minSequence: minSeq, maxSequence: maxSeq,
+                                                   rowCount: UInt64(entries.count), sizeInBytes: UInt64(size), level: 0))
+                dirs.insert(dir)
+            }
+            for d in dirs { try FileSystem.syncDirectory(d) }
+            try FileSystem.syncDirectory(options.dataDirectory + "/partitions")
+            lock.lock()
+            next.nextSequence = manifest.nextSequence
+            next.flushedSequence = flushedSeq
+            next.generation += 1
+            do throws(IOError) { try FileSystem.writeAtomically(next.encode(), to: manifestPath) } catch {
+                lock.unlock()
+                throw error
+            }
+            manifest = next
+            flushing.removeAll { $0 === frozen }
+            lock.unlock()
+            try wal.removeFiles(before: boundary)
+        } catch {
+            throw .io(error)
+        }
+    }
+
+    /// File name of segment `id`: 20 zero-padded digits and `.seg`.
+    public static func segmentFileName(_ id: UInt64) -> String {
+        let d = String(id)
+        return String(repeating: "0", count: max(0, 20 - d.count)) + d + ".seg"
+    }
+
+    /// Flushes everything and releases the directory. Idempotent.
+    public func close() throws(EngineError) {
+        if readOnly { lock.withLock { isClosed = true }; return }
+        if lock.withLock({ isClosed }) { return }
+        try flush()
+        lock.lock()
+        isClosed = true
+        let w = wal
+        wal = nil
+        lock.unlock()
+        do throws(IOError) {
+            try w?.close()
+            // Every record is in a segment now, the current file included.
+            if let w { try w.removeFiles(before: w.currentFileNumber + 1) }
+        } catch { throw .io(error) }
+        dirLock?.release()
+    }
+
+    /// A consistent view for a query: the live segments and the unflushed entries.
+    public struct Snapshot: @unchecked Sendable {
+        public var segments: [SegmentRecord]
+        public var memtableEntries: [LogEntry]
+        let engine: Engine
+
+        /// Opens (or reuses) the reader of a listed segment.
+        public func reader(for record: SegmentRecord) throws(SegmentError) -> SegmentReader {
+            try engine.reader(for: record)
+        }
+    }
+
+    /// Takes a snapshot. Memtable entries are copied; segments are opened lazily.
+    public func snapshot(fromNanos: Int64 = .min, toNanos: Int64 = .max) -> Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        let segs = manifest.segments.filter { $0.maxTimestampNanos >= fromNanos && $0.minTimestampNanos <= toNanos }
+        var mem = [LogEntry]()
+        for table in flushing + [memtable] {
+            for (start, entries) in table.partitions where start <= toNanos && start &+ manifest.partitionDurationNanos > fromNanos {
+                for e in entries where e.timestampNanos >= fromNanos && e.timestampNanos <= toNanos { mem.append(e) }
+            }
+        }
+        return Snapshot(segments: segs, memtableEntries: mem, engine: self)
+    }
+
+    func reader(for record: SegmentRecord) throws(SegmentError) -> SegmentReader {
+        lock.lock()
+        if let r = readers[record.id] { lock.unlock(); return r }
+        lock.unlock()
+        let r = try SegmentReader(path: options.dataDirectory + "/" + record.path)
+        lock.withLock { readers[record.id] = r }
+        return r
+    }
+
+    /// The manifest currently in force.
+    public var currentManifest: Manifest { lock.withLock { manifest } }
+
+    /// Number of entries not yet in segments.
+    public var unflushedCount: Int { lock.withLock { memtable.count + flushing.reduce(0) { $0 + $1.count } } }
+
+    /// Finds one entry by id (memtable first, then segments whose range covers it).
+    public func entry(id: LogID) throws(EngineError) -> LogEntry? {
+        let snap = snapshot(fromNanos: id.timestampNanos, toNanos: id.timestampNanos)
+        if let e = snap.memtableEntries.first(where: { $0.sequence == id.sequence && $0.timestampNanos == id.timestampNanos }) { return e }
+        for s in snap.segments where s.minSequence <= id.sequence && id.sequence <= s.maxSequence {
+            let r: SegmentReader
+            do throws(SegmentError) { r = try reader(for: s) } catch {
+                switch error {
+                case .io(let e): throw .io(e)
+                case .format(let e): throw .format(e)
+                }
+            }
+            do throws(FormatError) {
+                if let e = try r.entry(id: id) { return e }
+            } catch { throw .format(error) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,48 @@
+import StrataSegment
+import StrataWAL
+
+/// Configuration of a storage engine instance.
+public struct EngineOptions: Sendable {
+    /// Root of the data directory (`--data-dir`).
+    public var dataDirectory: String
+    /// Width of a time partition; fixed when the directory is created (stored in the manifest).
+    public var partitionDurationNanos: Int64
+    public var wal: WALOptions
+    public var segment: SegmentWriterOptions
+    /// Flush the memtable once its entries take about this many bytes.
+    public var memtableMaxBytes: Int
+    /// Flush the memtable once it holds this many distinct field keys (bounds column count).
+    public var memtableMaxFieldKeys: Int
+
+    public init(dataDirectory: String, partitionDurationNanos: Int64 = 3_600_000_000_000,
+                wal: WALOptions = WALOptions(), segment: SegmentWriterOptions = SegmentWriterOptions(),
+                memtableMaxBytes: Int = 128 << 20, memtableMaxFieldKeys: Int = 4096) {
+        precondition(partitionDurationNanos > 0, "BUG: partition duration must be positive")
+        self.dataDirectory = dataDirectory
+        self.partitionDurationNanos = partitionDurationNanos
+        self.wal = wal
+        self.segment = segment
+        self.memtableMaxBytes = memtableMaxBytes
+        self.memtableMaxFieldKeys = memtableMaxFieldKeys
+    }
+}
+
+/// Errors of the engine: I/O, damaged files, or misuse of a read-only instance.
+public enum EngineError: Error, CustomStringConvertible {
+    case io(IOError)
+    case format(FormatError)
+    case readOnly
+    case closed
+
+    public var description: String {
+        switch self {
+        case .io(let e): e.description
+        case .format(let e): e.description
+        case .readOnly: "the engine was opened read-only"
+        case .closed: "the engine is closed"
+        }
+    }
+}
+
+import StrataIO
+import StrataFormat

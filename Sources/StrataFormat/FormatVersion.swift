@@ -1,0 +1,30 @@
+/// The on-disk format version shared by every Strata file (segment, WAL, manifest).
+///
+/// Readers accept every version in `supported`; writers always write `current`. Feature
+/// checks use named predicates rather than scattered numeric comparisons. See
+/// `format-spec/README.md#versioning`.
+public struct FormatVersion: RawRepresentable, Comparable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// Version 1: WAL, manifest and columnar segments with template-encoded messages.
+    public static let v1 = FormatVersion(rawValue: 1)
+    /// The version writers produce.
+    public static let current = v1
+    /// The versions readers accept.
+    public static let supported: ClosedRange<UInt16> = 1...1
+
+    /// Whether a reader of this build can read files of version `raw`.
+    public static func isSupported(_ raw: UInt16) -> Bool { supported.contains(raw) }
+
+    public static func < (a: FormatVersion, b: FormatVersion) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "v\(rawValue)" }
+
+    /// Throws `unsupportedVersion` unless `raw` is readable.
+    public static func check(_ raw: UInt16, section: String, offset: Int) throws(FormatError) {
+        if !isSupported(raw) {
+            throw FormatError(.unsupportedVersion, section: section, offset: offset,
+                              detail: "format version \(raw) not supported (this build reads \(supported.lowerBound)...\(supported.upperBound))")
+        }
+    }
+}

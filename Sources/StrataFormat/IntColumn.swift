@@ -1,0 +1,100 @@
+/// Encoding of a sequence of 64-bit integers: frame-of-reference or delta, divided by the
+/// greatest common divisor, then bit-packed. See `format-spec/column-encodings.md#int`.
+///
+/// Layout: `varint count`, `u8 mode` (0 = FOR, 1 = delta), [delta: `zigzag first`],
+/// `zigzag base`, `varint gcd` (≥ 1), `u8 width`, packed values. For FOR the packed value *i*
+/// is `(v[i] − base) / gcd`; for delta it is `(v[i] − v[i−1] − base) / gcd` for i ≥ 1. All
+/// arithmetic wraps modulo 2⁶⁴, so any Int64 sequence round-trips.
+///
+/// Timestamps in milliseconds stored as nanoseconds have a gcd of 10⁶, so their deltas
+/// pack into a handful of bits.
+public enum IntColumn {
+    /// Appends the smaller of the FOR and delta encodings of `values`.
+    public static func encode(_ values: [Int64], into w: inout ByteWriter) {
+        w.writeVarint(UInt64(values.count))
+        guard !values.isEmpty else {
+            w.writeUInt8(0); w.writeZigzag(0); w.writeVarint(1); w.writeUInt8(0)
+            return
+        }
+        let forPlan = plan(values[...])
+        var deltas = [Int64]()
+        var deltaPlan: Plan? = nil
+        if values.count > 1 {
+            deltas.reserveCapacity(values.count - 1)
+            for i in 1..<values.count { deltas.append(values[i] &- values[i - 1]) }
+            deltaPlan = plan(deltas[...])
+        }
+        if let dp = deltaPlan, dp.width < forPlan.width {
+            w.writeUInt8(1)
+            w.writeZigzag(values[0])
+            write(deltas, dp, into: &w)
+        } else {
+            w.writeUInt8(0)
+            write(values, forPlan, into: &w)
+        }
+    }
+
+    struct Plan { var base: Int64; var gcd: UInt64; var width: Int }
+
+    static func plan(_ v: ArraySlice<Int64>) -> Plan {
+        guard let mn = v.min() else { return Plan(base: 0, gcd: 1, width: 0) }
+        var g: UInt64 = 0
+        var mx: UInt64 = 0
+        for x in v {
+            let d = UInt64(bitPattern: x) &- UInt64(bitPattern: mn)
+            if d > mx { mx = d }
+            if g != 1 { g = gcd(g, d) }
+        }
+        if g == 0 { g = 1 }
+        return Plan(base: mn, gcd: g, width: BitPacking.width(for: mx / g))
+    }
+
+    static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var a = a, b = b
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+
+    static func write(_ v: [Int64], _ p: Plan, into w: inout ByteWriter) {
+        w.writeZigzag(p.base)
+        w.writeVarint(p.gcd)
+        w.writeUInt8(UInt8(p.width))
+        var packed = [UInt64]()
+        packed.reserveCapacity(v.count)
+        for x in v { packed.append((UInt64(bitPattern: x) &- UInt64(bitPattern: p.base)) / p.gcd) }
+        BitPacking.pack(packed, width: p.width, into: &w)
+    }
+
+    /// Decodes a column of at most `limit` values.
+    public static func decode(from r: inout ByteReader, limit: Int = Limits.maxRowsPerBlock * 64) throws(FormatError) -> [Int64] {
+        let count = try r.readLength(limit: limit, "int column count")
+        let modeAt = r.absoluteOffset
+        let mode = try r.readUInt8()
+        guard mode <= 1 else { throw FormatError.invalid(r.section, at: modeAt, "unknown int encoding mode \(mode)") }
+        var first: Int64 = 0
+        if mode == 1 { first = try r.readZigzag() }
+        let base = try r.readZigzag()
+        let gcdAt = r.absoluteOffset
+        let g = try r.readVarint()
+        guard g >= 1 else { throw FormatError.invalid(r.section, at: gcdAt, "gcd 0") }
+        let width = Int(try r.readUInt8())
+        let n = mode == 1 ? max(count - 1, 0) : count
+        if mode == 1 && count == 0 { throw FormatError.invalid(r.section, at: modeAt, "delta mode with no values") }
+        var packed = [UInt64]()
+        try BitPacking.unpack(count: n, width: width, from: &r, into: &packed)
+        var out = [Int64]()
+        out.reserveCapacity(count)
+        let ub = UInt64(bitPattern: base)
+        if mode == 0 {
+            for p in packed { out.append(Int64(bitPattern: p &* g &+ ub)) }
+        } else {
+            var prev = first
+            out.append(prev)
+            for p in packed {
+                prev = prev &+ Int64(bitPattern: p &* g &+ ub)
+                out.append(prev)
+            }
+        }
+        return out
+    }
+}

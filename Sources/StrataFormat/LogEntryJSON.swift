@@ -1,0 +1,71 @@
+/// Renders entries as the JSON object of DESIGN §4:
+/// `{"id","timestamp","level","message","source","host","service","fields":{…},"tags":[…]}`.
+public enum LogEntryJSON {
+    /// Appends the JSON object of `e` to `out`.
+    public static func append(_ e: LogEntry, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"id":""#.utf8)
+        out.append(contentsOf: e.id.description.utf8)
+        out.append(contentsOf: #"","timestamp":""#.utf8)
+        Timestamp.append(e.timestampNanos, to: &out)
+        out.append(contentsOf: #"","level":"#.utf8)
+        appendString(e.level.description, to: &out)
+        out.append(contentsOf: #","message":"#.utf8)
+        appendString(e.message, to: &out)
+        out.append(contentsOf: #","source":"#.utf8)
+        appendString(e.source, to: &out)
+        out.append(contentsOf: #","host":"#.utf8)
+        appendString(e.host, to: &out)
+        out.append(contentsOf: #","service":"#.utf8)
+        appendString(e.service, to: &out)
+        out.append(contentsOf: #","fields":{"#.utf8)
+        for (i, f) in e.fields.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            appendString(f.key, to: &out)
+            out.append(0x3A)
+            appendValue(f.value, to: &out)
+        }
+        out.append(contentsOf: #"},"tags":["#.utf8)
+        for (i, t) in e.tags.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            appendString(t, to: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
+    }
+
+    /// The JSON object of `e` as a String.
+    public static func string(_ e: LogEntry) -> String {
+        var out = [UInt8]()
+        append(e, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends a field value as JSON.
+    public static func appendValue(_ v: FieldValue, to out: inout [UInt8]) {
+        switch v {
+        case .int(let x): out.append(contentsOf: String(x).utf8)
+        case .float(let x): out.append(contentsOf: formatDouble(x).utf8)
+        case .bool(let x): out.append(contentsOf: (x ? "true" : "false").utf8)
+        case .string(let s): appendString(s, to: &out)
+        case .json(let s): out.append(contentsOf: s.utf8)
+        }
+    }
+
+    /// Appends `s` as a JSON string literal with the required escapes.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        for c in s.utf8 {
+            switch c {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: out.append(c)
+            }
+        }
+        out.append(0x22)
+    }
+}

@@ -1,0 +1,154 @@
+/// The three streams that store a block's messages. See `format-spec/message-encoding.md`.
+///
+/// - `templates`: `varint templateCount`, templateCount × (`varint len`, template bytes) in
+///   order of first use, then an `IntColumn` with one template code per row.
+/// - `numbers`: for each template in code order, for each number slot of that template in
+///   order, for each row using the template in row order: a zigzag varint.
+/// - `strings`: in the same template/slot/row order, every string variable's `varint length`;
+///   then, in the same order, the bytes of every string variable back to back.
+///
+/// Grouping variables by (template, slot) places similar values next to each other, which is
+/// what lets the block compressor beat compressing the raw lines.
+public struct MessageColumn {
+    public var templates = ByteWriter()
+    public var numbers = ByteWriter()
+    public var strings = ByteWriter()
+
+    /// Encodes `messages` (UTF-8 bytes each).
+    public static func encode(_ messages: [[UInt8]]) -> MessageColumn {
+        var ids = [[UInt8]: Int]()
+        var order = [[UInt8]]()
+        var codes = [Int64]()
+        codes.reserveCapacity(messages.count)
+        // Per template: the variables of each row using it, flattened.
+        var rowVars = [[[MessageTemplate.Variable]]]()
+        var tpl = [UInt8]()
+        var vars = [MessageTemplate.Variable]()
+        for m in messages {
+            tpl.removeAll(keepingCapacity: true)
+            vars.removeAll(keepingCapacity: true)
+            MessageTemplate.split(m, template: &tpl, vars: &vars)
+            let id: Int
+            if let known = ids[tpl] {
+                id = known
+            } else {
+                id = order.count
+                ids[tpl] = id
+                order.append(tpl)
+                rowVars.append([])
+            }
+            codes.append(Int64(id))
+            rowVars[id].append(vars)
+        }
+        var out = MessageColumn()
+        out.templates.writeVarint(UInt64(order.count))
+        for t in order { out.templates.writeLengthPrefixed(t) }
+        IntColumn.encode(codes, into: &out.templates)
+        var stringBytes = ByteWriter()
+        for rows in rowVars {
+            guard let first = rows.first else { continue }
+            for slot in 0..<first.count {
+                for r in rows {
+                    switch r[slot] {
+                    case .number(let v, _): out.numbers.writeZigzag(v)
+                    case .string(let s):
+                        out.strings.writeVarint(UInt64(s.count))
+                        stringBytes.writeBytes(s)
+                    }
+                }
+            }
+        }
+        out.strings.writeBytes(stringBytes.bytes)
+        return out
+    }
+
+    /// Decodes `rows` messages from the three streams.
+    public static func decode(rows: Int, templates t: inout ByteReader, numbers n: inout ByteReader,
+                              strings s: inout ByteReader) throws(FormatError) -> [[UInt8]] {
+        let count = try t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count")
+        var parts = [[MessageTemplate.Part]]()
+        parts.reserveCapacity(count)
+        for _ in 0..<count {
+            let at = t.absoluteOffset
+            let bytes = try t.readLengthPrefixed(limit: Limits.maxMessageBytes)
+            parts.append(try MessageTemplate.parse(bytes, section: t.section, offset: at))
+        }
+        let codesAt = t.absoluteOffset
+        let codes = try IntColumn.decode(from: &t, limit: rows)
+        guard codes.count == rows else {
+            throw FormatError.invalid(t.section, at: codesAt, "\(codes.count) template codes for \(rows) rows")
+        }
+        try t.expectEnd()
+        var uses = [Int](repeating: 0, count: count)
+        for c in codes {
+            guard c >= 0 && c < count else { throw FormatError.invalid(t.section, at: codesAt, "template code \(c) out of range") }
+            uses[Int(c)] += 1
+        }
+        // Read every slot's values in stream order.
+        var numberSlots = [[[Int64]]]()
+        var stringSlots = [[[Int]]]()   // lengths; bytes are read afterwards in the same order
+        for (k, p) in parts.enumerated() {
+            var ns = [[Int64]](), ss = [[Int]]()
+            for part in p {
+                switch part {
+                case .text: continue
+                case .number:
+                    var col = [Int64](); col.reserveCapacity(uses[k])
+                    for _ in 0..<uses[k] { col.append(try n.readZigzag()) }
+                    ns.append(col)
+                case .string:
+                    var col = [Int](); col.reserveCapacity(uses[k])
+                    for _ in 0..<uses[k] { col.append(try s.readLength(limit: Limits.maxMessageBytes, "string variable length")) }
+                    ss.append(col)
+                }
+            }
+            numberSlots.append(ns)
+            stringSlots.append(ss)
+        }
+        try n.expectEnd()
+        var stringStarts = [[[Int]]]()
+        var pos = s.position
+        for ss in stringSlots {
+            var tslots = [[Int]]()
+            for col in ss {
+                var starts = [Int](); starts.reserveCapacity(col.count)
+                for len in col { starts.append(pos); pos += len }
+                tslots.append(starts)
+            }
+            stringStarts.append(tslots)
+        }
+        let bytesStart = s.position
+        guard pos <= s.buffer.count else {
+            throw FormatError.truncated(s.section, at: s.base + bytesStart, needed: pos - bytesStart,
+                                        available: s.buffer.count - bytesStart)
+        }
+        guard pos == s.buffer.count else {
+            throw FormatError.invalid(s.section, at: s.base + pos, "\(s.buffer.count - pos) trailing bytes")
+        }
+        var out = [[UInt8]]()
+        out.reserveCapacity(rows)
+        var seen = [Int](repeating: 0, count: count)
+        for c in codes {
+            let k = Int(c)
+            let j = seen[k]; seen[k] += 1
+            var msg = [UInt8]()
+            var ni = 0, si = 0
+            for part in parts[k] {
+                switch part {
+                case .text(let b): msg.append(contentsOf: b)
+                case .number(let scale):
+                    MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: scale, to: &msg); ni += 1
+                case .string:
+                    let start = stringStarts[k][si][j]
+                    let len = stringSlots[k][si][j]
+                    msg.append(contentsOf: UnsafeRawBufferPointer(rebasing: s.buffer[start..<start + len])); si += 1
+                }
+            }
+            if msg.count > Limits.maxMessageBytes {
+                throw FormatError.invalid(t.section, at: codesAt, "decoded message exceeds \(Limits.maxMessageBytes) bytes")
+            }
+            out.append(msg)
+        }
+        return out
+    }
+}

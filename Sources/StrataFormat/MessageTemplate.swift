@@ -1,0 +1,167 @@
+/// Splitting a message into a template (its static text) and variables, CLP-style.
+/// See `format-spec/message-encoding.md`.
+///
+/// A message is cut into tokens at delimiter bytes (ASCII other than letters, digits and
+/// `. _ - + % @ ~ # $`). A token containing a decimal digit is a variable; everything else
+/// is static text. Variables are typed: **int** (`-?(0|[1-9][0-9]{0,17})`), **decimal**
+/// (`-?(0|[1-9][0-9]*)\.[0-9]{1,9}`, at most 18 digits, not negative zero; stored as the integer
+/// of its digits with the scale in the template), or **string** (anything else).
+///
+/// Template bytes: static bytes verbatim, except bytes 0x10–0x13, which are escaped as
+/// `0x10 b`. Placeholders: `0x11` int, `0x12` string, `0x13 s` decimal with `s` (1…9)
+/// fraction digits. Decoding a template and its variables reproduces the message exactly.
+public enum MessageTemplate {
+    public static let escapeByte: UInt8 = 0x10
+    public static let intPlaceholder: UInt8 = 0x11
+    public static let stringPlaceholder: UInt8 = 0x12
+    public static let decimalPlaceholder: UInt8 = 0x13
+
+    /// One variable extracted from a message.
+    public enum Variable: Equatable, Sendable {
+        /// An int or decimal; `scale` is the number of fraction digits (0 for int).
+        case number(Int64, scale: UInt8)
+        /// A string variable's bytes.
+        case string(ArraySlice<UInt8>)
+    }
+
+    /// Token-byte table: `true` for bytes that belong inside tokens.
+    @usableFromInline static let tokenByte: [Bool] = {
+        var t = [Bool](repeating: false, count: 256)
+        for b in 0..<256 {
+            let c = UInt8(b)
+            switch c {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x80...0xFF: t[b] = true
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+                 UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "~"), UInt8(ascii: "#"), UInt8(ascii: "$"):
+                t[b] = true
+            default: t[b] = false
+            }
+        }
+        return t
+    }()
+
+    /// Splits `message` into template bytes and variables (appended to `template`/`vars`).
+    public static func split(_ m: [UInt8], template: inout [UInt8], vars: inout [Variable]) {
+        let n = m.count
+        var i = 0
+        while i < n {
+            let b = m[i]
+            if !tokenByte[Int(b)] {
+                if b >= 0x10 && b <= 0x13 { template.append(escapeByte) }
+                template.append(b)
+                i += 1
+                continue
+            }
+            var j = i
+            var hasDigit = false
+            while j < n && tokenByte[Int(m[j])] {
+                if m[j] &- 0x30 < 10 { hasDigit = true }
+                j += 1
+            }
+            if !hasDigit {
+                template.append(contentsOf: m[i..<j])
+            } else if let (value, scale) = parseNumber(m, i, j) {
+                if scale == 0 {
+                    template.append(intPlaceholder)
+                } else {
+                    template.append(decimalPlaceholder)
+                    template.append(scale)
+                }
+                vars.append(.number(value, scale: scale))
+            } else {
+                template.append(stringPlaceholder)
+                vars.append(.string(m[i..<j]))
+            }
+            i = j
+        }
+    }
+
+    /// Parses `m[start..<end]` as an int or decimal variable in canonical form.
+    static func parseNumber(_ m: [UInt8], _ start: Int, _ end: Int) -> (Int64, UInt8)? {
+        var i = start
+        var negative = false
+        if m[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        let intStart = i
+        var value: Int64 = 0
+        var digits = 0
+        while i < end && m[i] &- 0x30 < 10 {
+            value = value &* 10 &+ Int64(m[i] &- 0x30)
+            digits += 1; i += 1
+        }
+        let intDigits = i - intStart
+        guard intDigits > 0 else { return nil }
+        if intDigits > 1 && m[intStart] == UInt8(ascii: "0") { return nil }
+        var scale = 0
+        if i < end {
+            guard m[i] == UInt8(ascii: ".") else { return nil }
+            i += 1
+            while i < end && m[i] &- 0x30 < 10 {
+                value = value &* 10 &+ Int64(m[i] &- 0x30)
+                digits += 1; scale += 1; i += 1
+            }
+            guard i == end, scale >= 1, scale <= 9 else { return nil }
+        }
+        guard digits <= 18 else { return nil }
+        if negative {
+            if value == 0 { return nil }
+            value = -value
+        }
+        return (value, UInt8(scale))
+    }
+
+    /// Appends the text of a number variable to `out`.
+    public static func appendNumber(_ value: Int64, scale: UInt8, to out: inout [UInt8]) {
+        if scale == 0 {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let mag = value.magnitude
+        var digits = Array(String(mag).utf8)
+        let s = Int(scale)
+        if digits.count <= s { digits = [UInt8](repeating: 0x30, count: s + 1 - digits.count) + digits }
+        out.append(contentsOf: digits[..<(digits.count - s)])
+        out.append(UInt8(ascii: "."))
+        out.append(contentsOf: digits[(digits.count - s)...])
+    }
+
+    /// A parsed template: static runs and variable slots, in order.
+    public enum Part: Equatable, Sendable {
+        case text([UInt8])
+        case number(scale: UInt8)
+        case string
+    }
+
+    /// Parses template bytes into parts.
+    ///
+    /// - Throws: `FormatError` for a dangling escape, a bad placeholder or a bad scale.
+    public static func parse(_ t: UnsafeRawBufferPointer, section: String, offset: Int) throws(FormatError) -> [Part] {
+        var parts = [Part]()
+        var run = [UInt8]()
+        var i = 0
+        var variables = 0
+        func bad(_ what: String) -> FormatError { FormatError.invalid(section, at: offset + i, what) }
+        while i < t.count {
+            let b = t[i]
+            switch b {
+            case escapeByte:
+                guard i + 1 < t.count, t[i + 1] >= 0x10 && t[i + 1] <= 0x13 else { throw bad("dangling escape in template") }
+                run.append(t[i + 1]); i += 2
+            case intPlaceholder, stringPlaceholder:
+                if !run.isEmpty { parts.append(.text(run)); run = [] }
+                parts.append(b == intPlaceholder ? .number(scale: 0) : .string); i += 1
+                variables += 1
+            case decimalPlaceholder:
+                guard i + 1 < t.count, t[i + 1] >= 1 && t[i + 1] <= 9 else { throw bad("bad decimal scale in template") }
+                if !run.isEmpty { parts.append(.text(run)); run = [] }
+                parts.append(.number(scale: t[i + 1])); i += 2
+                variables += 1
+            default:
+                run.append(b); i += 1
+            }
+            if variables > Limits.maxVariablesPerTemplate { throw bad("more than \(Limits.maxVariablesPerTemplate) variables in template") }
+        }
+        if !run.isEmpty { parts.append(.text(run)) }
+        return parts
+    }
+}

@@ -1,0 +1,198 @@
+import StrataFormat
+import StrataIO
+
+/// Reads one segment file through a memory mapping. See `format-spec/segment.md#reader`.
+///
+/// Opening validates the header, footer and block index (three checksums) and touches no
+/// column data; `decodeBlock` then verifies and decodes only the chunks a scan selects.
+/// Every failure is a `SegmentError` naming the file, the section and the offset.
+public final class SegmentReader: @unchecked Sendable {
+    public let path: String
+    public let header: SegmentHeader
+    public let footer: SegmentFooter
+    public let index: BlockIndex
+    private let file: MappedFile
+    private let systemColumn: [SystemColumn: Int]
+    /// Column number of each field key.
+    public let fieldColumns: [String: Int]
+
+    /// Maps and opens `path`.
+    public init(path: String) throws(SegmentError) {
+        self.path = path
+        do throws(IOError) { file = try MappedFile(path: path) } catch { throw .io(error) }
+        let bytes = file.bytes
+        do throws(FormatError) {
+            header = try SegmentHeader.decode(from: bytes)
+            footer = try SegmentFooter.decode(from: bytes)
+            let off = Int(footer.indexOffset), len = Int(footer.indexLength)
+            try verifyChecksum(bytes, covered: off..<(off + len), base: 0, section: "block index")
+            var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[off..<(off + len)]), base: off, section: "block index")
+            index = try BlockIndex.decode(from: &r, dataEnd: off)
+            guard index.blocks.count == Int(footer.blockCount), index.columns.count == Int(footer.columnCount) else {
+                throw FormatError.invalid("block index", at: off, "\(index.blocks.count) blocks / \(index.columns.count) columns, footer says \(footer.blockCount) / \(footer.columnCount)")
+            }
+        } catch {
+            throw .format(error.inFile(path))
+        }
+        var sys = [SystemColumn: Int]()
+        var fields = [String: Int]()
+        for (i, c) in index.columns.enumerated() {
+            switch c.kind {
+            case .system: if let s = SystemColumn(rawValue: c.name) { sys[s] = i }
+            case .field: fields[c.name] = i
+            }
+        }
+        systemColumn = sys
+        fieldColumns = fields
+        if sys.count != SystemColumn.allCases.count {
+            throw .format(FormatError.invalid("block index", at: Int(footer.indexOffset), "missing system columns").inFile(path))
+        }
+    }
+
+    /// Size of the file in bytes.
+    public var sizeInBytes: Int { file.bytes.count }
+
+    /// The stored bytes of one chunk after checksum verification and decompression.
+    public func chunkBytes(_ h: ChunkHandle, block: Int) throws(FormatError) -> [UInt8] {
+        let name = "block \(block) column \(index.columns[h.column].name)"
+        do throws(FormatError) {
+            try verifyChecksum(file.bytes, covered: h.offset..<(h.offset + h.storedLength), base: 0, section: name)
+            let stored = UnsafeRawBufferPointer(rebasing: file.bytes[h.offset..<(h.offset + h.storedLength)])
+            return try Compressor.decompress(stored, codec: h.codec, rawLength: h.rawLength, section: name, offset: h.offset)
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    /// Decodes the selected columns of block `b`.
+    public func decodeBlock(_ b: Int, columns sel: ColumnSelection = .all) throws(FormatError) -> DecodedBlock {
+        let meta = index.blocks[b]
+        let rows = meta.rowCount
+        var out = DecodedBlock(rowCount: rows)
+        func chunk(_ c: SystemColumn) throws(FormatError) -> (bytes: [UInt8], handle: ChunkHandle) {
+            guard let h = meta.chunk(systemColumn[c]!) else {
+                throw FormatError.invalid("block \(b)", at: Int(footer.indexOffset), "column \(c.rawValue) missing").inFile(path)
+            }
+            return (try chunkBytes(h, block: b), h)
+        }
+        func decode<T>(_ c: SystemColumn, _ body: (inout ByteReader) throws(FormatError) -> T) throws(FormatError) -> T {
+            let (bytes, h) = try chunk(c)
+            do throws(FormatError) {
+                return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> T in
+                    var r = ByteReader(p, base: 0, section: "block \(b) column \(c.rawValue) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
+                    let v = try body(&r)
+                    try r.expectEnd()
+                    return v
+                }
+            } catch {
+                throw error.inFile(path)
+            }
+        }
+        func checkCount(_ n: Int, _ c: SystemColumn) throws(FormatError) {
+            if n != rows {
+                throw FormatError.invalid("block \(b) column \(c.rawValue)", at: meta.chunk(systemColumn[c]!)!.offset,
+                                          "\(n) values for \(rows) rows").inFile(path)
+            }
+        }
+        for c in sel.system {
+            switch c {
+            case .timestamp:
+                let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in try IntColumn.decode(from: &r, limit: rows) }
+                try checkCount(v.count, c); out.timestamps = v
+            case .sequence:
+                let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in try IntColumn.decode(from: &r, limit: rows) }
+                try checkCount(v.count, c); out.sequences = v.map { UInt64(bitPattern: $0) }
+            case .level:
+                let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in try IntColumn.decode(from: &r, limit: rows) }
+                try checkCount(v.count, c)
+                guard v.allSatisfy({ $0 >= 0 && $0 <= Int64(LogLevel.fatal.rawValue) }) else {
+                    throw FormatError.invalid("block \(b) column _level", at: meta.chunk(systemColumn[c]!)!.offset, "level out of range").inFile(path)
+                }
+                out.levels = v.map { UInt8($0) }
+            case .service, .host, .source, .tags:
+                let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in
+                    try StringColumn.decode(from: &r, maxLength: c == .tags ? Limits.maxShortStringBytes * 16 : Limits.maxShortStringBytes, limit: rows)
+                }
+                try checkCount(v.count, c)
+                switch c {
+                case .service: out.services = v
+                case .host: out.hosts = v
+                case .source: out.sources = v
+                default: out.tags = v
+                }
+            case .messageTemplates:
+                let (tb, th) = try chunk(.messageTemplates)
+                let (nb, nh) = try chunk(.messageNumbers)
+                let (sb, sh) = try chunk(.messageStrings)
+                do throws(FormatError) {
+                    out.messages = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
+                        try withBytes(nb) { (np: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
+                            try withBytes(sb) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
+                                var t = ByteReader(tp, section: "block \(b) column _msg.tpl (chunk @0x\(String(th.offset, radix: 16)), decoded offset)")
+                                var n = ByteReader(np, section: "block \(b) column _msg.num (chunk @0x\(String(nh.offset, radix: 16)), decoded offset)")
+                                var s = ByteReader(sp, section: "block \(b) column _msg.str (chunk @0x\(String(sh.offset, radix: 16)), decoded offset)")
+                                return try MessageColumn.decode(rows: rows, templates: &t, numbers: &n, strings: &s)
+                            }
+                        }
+                    }
+                } catch {
+                    throw error.inFile(path)
+                }
+            case .messageNumbers, .messageStrings:
+                continue
+            }
+        }
+        for (key, col) in fieldColumns where sel.fields?.contains(key) ?? true {
+            guard let h = meta.chunk(col) else { continue }
+            let bytes = try chunkBytes(h, block: b)
+            do throws(FormatError) {
+                out.fields[key] = try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [FieldValue?] in
+                    var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
+                    let v = try FieldColumn.decode(rows: rows, from: &r)
+                    try r.expectEnd()
+                    return v
+                }
+            } catch {
+                throw error.inFile(path)
+            }
+        }
+        return out
+    }
+
+    /// Every entry of the segment in stored (time) order.
+    public func allEntries() throws(FormatError) -> [LogEntry] {
+        var out = [LogEntry]()
+        out.reserveCapacity(Int(header.rowCount))
+        for b in index.blocks.indices {
+            let block = try decodeBlock(b)
+            for i in 0..<block.rowCount { out.append(block.entry(at: i)) }
+        }
+        return out
+    }
+
+    /// The entry with `id`, if this segment holds it.
+    public func entry(id: LogID) throws(FormatError) -> LogEntry? {
+        for (b, meta) in index.blocks.enumerated()
+        where meta.minTimestampNanos <= id.timestampNanos && id.timestampNanos <= meta.maxTimestampNanos
+            && meta.minSequence <= id.sequence && id.sequence <= meta.maxSequence {
+            let keys = try decodeBlock(b, columns: ColumnSelection(system: [.timestamp, .sequence], fields: []))
+            for i in 0..<keys.rowCount where keys.sequences![i] == id.sequence && keys.timestamps![i] == id.timestampNanos {
+                return try decodeBlock(b).entry(at: i)
+            }
+        }
+        return nil
+    }
+}
+
+/// Failure to open or read a segment: an I/O error, or damaged bytes.
+public enum SegmentError: Error, CustomStringConvertible {
+    case io(IOError)
+    case format(FormatError)
+
+    public var description: String {
+        switch self {
+        case .io(let e): e.description
+        case .format(let e): e.description
+        }
+    }
+}
