@@ -41,6 +41,7 @@ public enum MessageTemplate {
     }()
 
     /// Splits `message` into template bytes and variables (appended to `template`/`vars`).
+    /// At most `Limits.maxVariablesPerTemplate` variables are extracted; later tokens stay static.
     public static func split(_ m: [UInt8], template: inout [UInt8], vars: inout [Variable]) {
         let n = m.count
         var i = 0
@@ -58,7 +59,8 @@ public enum MessageTemplate {
                 if m[j] &- 0x30 < 10 { hasDigit = true }
                 j += 1
             }
-            if !hasDigit {
+            if !hasDigit || vars.count >= Limits.maxVariablesPerTemplate {
+                // Static text; past the variable limit, the rest of a huge message stays in the template.
                 template.append(contentsOf: m[i..<j])
             } else if let (value, scale) = parseNumber(m, i, j) {
                 if scale == 0 {

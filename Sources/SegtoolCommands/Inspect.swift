@@ -1,0 +1,71 @@
+import ArgumentParser
+import StrataFormat
+import StrataSegment
+
+/// Human-readable structure and statistics of segments.
+public enum Inspector {
+    /// The inspect report of one segment.
+    public static func report(_ r: SegmentReader) -> String {
+        var s = ""
+        let h = r.header, f = r.footer
+        s += "segment \(r.path)\n"
+        s += "  format version   \(h.version)\n"
+        s += "  size             \(r.sizeInBytes) bytes\n"
+        s += "  rows             \(h.rowCount)\n"
+        s += "  blocks           \(r.index.blocks.count)\n"
+        s += "  time range       \(Timestamp.format(h.minTimestampNanos)) .. \(Timestamp.format(h.maxTimestampNanos))\n"
+        s += "  partition start  \(Timestamp.format(h.partitionStartNanos))\n"
+        s += "  sections         header 0..<\(SegmentHeader.size), chunks \(SegmentHeader.size)..<\(f.indexOffset), "
+        s += "block index \(f.indexOffset)..<\(f.indexOffset + f.indexLength + 8), footer \(r.sizeInBytes - SegmentFooter.size)..<\(r.sizeInBytes)\n"
+        var raw = [Int](repeating: 0, count: r.index.columns.count)
+        var stored = raw
+        var codecs = [[Codec: Int]](repeating: [:], count: r.index.columns.count)
+        for b in r.index.blocks {
+            for c in b.chunks {
+                raw[c.column] += c.rawLength
+                stored[c.column] += c.storedLength + 8
+                codecs[c.column][c.codec, default: 0] += 1
+            }
+        }
+        s += "  columns:\n"
+        s += "    " + pad("name", 28) + pad("kind", 8) + pad("codec", 16) + lpad("raw", 12) + lpad("stored", 12) + lpad("ratio", 8) + "\n"
+        var totalRaw = 0, totalStored = 0
+        for (i, c) in r.index.columns.enumerated() {
+            let codecText = codecs[i].sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key)×\($0.value)" }.joined(separator: ",")
+            let ratio = stored[i] > 0 ? Double(raw[i]) / Double(stored[i]) : 0
+            s += "    " + pad(c.name, 28) + pad(c.kind == .system ? "system" : "field", 8) + pad(codecText, 16)
+            s += lpad(String(raw[i]), 12) + lpad(String(stored[i]), 12) + lpad(fixed(ratio), 8) + "\n"
+            totalRaw += raw[i]; totalStored += stored[i]
+        }
+        s += "    " + pad("total", 52) + lpad(String(totalRaw), 12) + lpad(String(totalStored), 12)
+        s += lpad(fixed(totalStored > 0 ? Double(totalRaw) / Double(totalStored) : 0), 8) + "\n"
+        return s
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    static func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
+    static func fixed(_ v: Double) -> String {
+        let r = (v * 100).rounded() / 100
+        var t = String(r)
+        if let d = t.firstIndex(of: ".") { let n = t.distance(from: d, to: t.endIndex) - 1; if n < 2 { t += "0" } }
+        return t
+    }
+}
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a segment's structure: time range, rows, blocks, sections, and per column encoding and raw vs stored bytes.")
+
+    @Argument(help: "Segment files, or data directories (every live segment).")
+    var paths: [String]
+
+    func run() throws {
+        for p in paths {
+            for seg in try DataDirectoryWalker.segments(at: p) {
+                let r = try SegmentReader(path: seg)
+                print(Inspector.report(r))
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `segtool` executable: operator tools that work on files directly, without a running engine.
+public struct SegtoolCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "segtool",
+        abstract: "Inspect, verify and dump Strata segments, WAL files and data directories.",
+        subcommands: [InspectCommand.self, VerifyCommand.self, DumpCommand.self])
+
+    public init() {}
+}

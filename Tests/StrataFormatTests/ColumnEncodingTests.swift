@@ -1,0 +1,179 @@
+import Testing
+import StrataFormat
+import StrataTestSupport
+
+@Suite struct ColumnEncodingTests {
+    static let intCases: [[Int64]] = [
+        [], [0], [Int64.min], [Int64.max], [Int64.min, Int64.max, 0, -1, 1],
+        Array(0..<1000).map { Int64($0) * 1_000_000 + 1_764_374_400_000_000_000 },
+        Array(repeating: 7, count: 300),
+        [5, 3, 9, -2, 1 << 40, -(1 << 50)],
+    ]
+
+    @Test(arguments: intCases)
+    func intColumnRoundTrips(values: [Int64]) throws {
+        var w = ByteWriter()
+        IntColumn.encode(values, into: &w)
+        let back = try withBytes(w.bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [Int64] in
+            var r = ByteReader(p, section: "int")
+            let v = try IntColumn.decode(from: &r)
+            try r.expectEnd()
+            return v
+        }
+        #expect(back == values)
+    }
+
+    @Test func intColumnRandomRoundTrips() throws {
+        var rng = SeededRandom(seed: 7)
+        for _ in 0..<200 {
+            let n = Int.random(in: 0...500, using: &rng)
+            let span = Int64.random(in: 0...Int64.max, using: &rng)
+            let values = (0..<n).map { _ in Int64.random(in: -span...span, using: &rng) }
+            var w = ByteWriter()
+            IntColumn.encode(values, into: &w)
+            let back = try w.bytes.withUnsafeBytes { p in
+                var r = ByteReader(p, section: "int")
+                return try IntColumn.decode(from: &r)
+            }
+            #expect(back == values)
+        }
+    }
+
+    @Test func millisecondTimestampsPackTightly() {
+        let values = (0..<10_000).map { Int64(1_764_374_400_000_000_000) + Int64($0) * 3_000_000 }
+        var w = ByteWriter()
+        IntColumn.encode(values, into: &w)
+        #expect(w.count < 40, "constant deltas with gcd 10^6 should need no bits per value, got \(w.count) bytes")
+    }
+
+    @Test func stringColumnRoundTripsBothModes() throws {
+        let lowCard: [[UInt8]] = (0..<1000).map { Array("svc-\($0 % 5)".utf8) }
+        let highCard: [[UInt8]] = (0..<1000).map { Array("id-\($0)-ünï".utf8) }
+        let edge: [[UInt8]] = [[], [], Array("x".utf8), [UInt8](repeating: 0xFF, count: 70_000)]
+        for values in [lowCard, highCard, edge, []] {
+            var w = ByteWriter()
+            StringColumn.encode(values, into: &w)
+            let back = try w.bytes.withUnsafeBytes { p in
+                var r = ByteReader(p, section: "str")
+                let v = try StringColumn.decode(from: &r, maxLength: 1 << 20)
+                try r.expectEnd()
+                return v
+            }
+            #expect(back == values)
+        }
+    }
+
+    @Test func presenceBitmapRoundTrips() throws {
+        for rows in [1, 7, 8, 9, 64, 65, 1000] {
+            for pattern in 0..<3 {
+                var bm = PresenceBitmap(rows: rows)
+                for i in 0..<rows where pattern == 0 || (pattern == 2 && i % 3 == 0) { bm.set(i) }
+                var w = ByteWriter()
+                bm.encode(into: &w)
+                let back = try w.bytes.withUnsafeBytes { p in
+                    var r = ByteReader(p, section: "bm")
+                    return try PresenceBitmap.decode(rows: rows, from: &r)
+                }
+                #expect(back == bm)
+            }
+        }
+    }
+
+    @Test func fieldColumnRoundTripsEveryType() throws {
+        let cases: [[FieldValue?]] = [
+            [nil, nil, nil],
+            [.int(1), nil, .int(-5), .int(Int64.max)],
+            [.float(1.5), .float(-0.0), .float(3.14159), .float(1e300), .float(.infinity)],
+            [.float(12.25), .float(0.5), nil, .float(100)],
+            [.bool(true), .bool(false), nil],
+            [.string("a"), .string(""), .string("日本"), nil],
+            [.json("[1,2]"), .int(3), .string("x"), .float(2.5), .bool(true), nil],
+            [.string(String(repeating: "z", count: 1 << 20))],
+        ]
+        for values in cases {
+            var w = ByteWriter()
+            FieldColumn.encode(values, into: &w)
+            let back = try w.bytes.withUnsafeBytes { p in
+                var r = ByteReader(p, section: "field")
+                let v = try FieldColumn.decode(rows: values.count, from: &r)
+                try r.expectEnd()
+                return v
+            }
+            #expect(back.count == values.count)
+            for (a, b) in zip(back, values) {
+                if case .float(let x)? = a, case .float(let y)? = b {
+                    #expect(x.bitPattern == y.bitPattern, "float \(x) vs \(y)")
+                } else {
+                    #expect(a == b)
+                }
+            }
+        }
+    }
+
+    @Test func messageColumnRoundTripsExactly() throws {
+        var rng = SeededRandom(seed: 99)
+        let entries = randomEntries(count: 2000, rng: &rng)
+        var messages = entries.map { Array($0.message.utf8) }
+        messages += ["", "0", "-0", "-0.0", "00.5", "1.50", "-0.05", "0.000000001", "1.0000000001", "123456789012345678901",
+                     "9223372036854775807", "-9223372036854775808", "\u{10}\u{11}\u{12}\u{13} escapes", "a\u{0}b"].map { Array($0.utf8) }
+        messages.append([UInt8](repeating: UInt8(ascii: "7"), count: 1 << 20))
+        messages.append(Array(String(repeating: "word 12 ", count: 130_000).utf8))
+        let col = MessageColumn.encode(messages)
+        let back = try col.templates.bytes.withUnsafeBytes { t in
+            try col.numbers.bytes.withUnsafeBytes { n in
+                try col.strings.bytes.withUnsafeBytes { s in
+                    var tr = ByteReader(t, section: "t"), nr = ByteReader(n, section: "n"), sr = ByteReader(s, section: "s")
+                    return try MessageColumn.decode(rows: messages.count, templates: &tr, numbers: &nr, strings: &sr)
+                }
+            }
+        }
+        #expect(back == messages)
+    }
+
+    @Test func templatesSeparateVariablesFromStaticText() {
+        var tpl = [UInt8]()
+        var vars = [MessageTemplate.Variable]()
+        MessageTemplate.split(Array("took 12.50 ms for user 42 at 10.0.0.1".utf8), template: &tpl, vars: &vars)
+        #expect(vars.count == 3)
+        #expect(vars[0] == .number(1250, scale: 2))
+        #expect(vars[1] == .number(42, scale: 0))
+        #expect(vars[2] == .string(Array("10.0.0.1".utf8)[...]))
+        #expect(Array(tpl) == Array("took ".utf8) + [0x13, 2] + Array(" ms for user ".utf8) + [0x11] + Array(" at ".utf8) + [0x12])
+    }
+
+    @Test func logEntryBatchRoundTrips() throws {
+        var rng = SeededRandom(seed: 3)
+        var entries = randomEntries(count: 500, rng: &rng)
+        entries.append(LogEntry(timestampNanos: Int64.min, sequence: UInt64.max, message: String(repeating: "é", count: 600_000)))
+        var w = ByteWriter()
+        LogEntryCodec.encode(entries, into: &w)
+        let back = try w.bytes.withUnsafeBytes { p in
+            var r = ByteReader(p, section: "batch")
+            return try LogEntryCodec.decodeBatch(from: &r)
+        }
+        #expect(back == entries)
+    }
+
+    @Test func timestampsFormatAndParse() {
+        let t = Timestamp.parseRFC3339("2026-11-29T03:04:05.123456789Z")
+        #expect(t == 1_795_921_445_123_456_789)
+        #expect(Timestamp.format(t!) == "2026-11-29T03:04:05.123456789Z")
+        #expect(Timestamp.parseRFC3339("2026-11-29T05:04:05.5+02:00") == 1_795_921_445_500_000_000)
+        #expect(Timestamp.parseRFC3339("2026-11-29 03:04:05") == 1_795_921_445_000_000_000)
+        #expect(Timestamp.parseRFC3339("1969-12-31T23:59:59.5Z") == -500_000_000)
+        #expect(Timestamp.format(-500_000_000) == "1969-12-31T23:59:59.500000000Z")
+        #expect(Timestamp.parseRFC3339("2026-13-01T00:00:00Z") == nil)
+        #expect(Timestamp.parseRFC3339("yesterday") == nil)
+        #expect(Timestamp.fromEpoch(Int64(1_795_921_445)) == 1_795_921_445_000_000_000)
+        #expect(Timestamp.fromEpoch(Int64(1_795_921_445_123)) == 1_795_921_445_123_000_000)
+    }
+
+    @Test func levelsNormalise() {
+        #expect(LogLevel.normalise("warning") == .warn)
+        #expect(LogLevel.normalise("ERR") == .error)
+        #expect(LogLevel.normalise("Information") == .info)
+        #expect(LogLevel.normalise("TRACE") == .debug)
+        #expect(LogLevel.normalise("critical") == .fatal)
+        #expect(LogLevel.normalise("banana") == nil)
+    }
+}
