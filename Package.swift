@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "StrataSegmentTests", dependencies: ["StrataSegment", "StrataTestSupport"]),
         .testTarget(name: "StrataParseTests", dependencies: ["StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataQuery", "StrataParse", "StrataTestSupport"]),
-        .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataTestSupport"]),
+        .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
     ]
 )

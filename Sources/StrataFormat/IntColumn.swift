@@ -8,8 +8,53 @@
 ///
 /// Timestamps in milliseconds stored as nanoseconds have a gcd of 10⁶, so their deltas
 /// pack into a handful of bits.
+///
+/// Two byte-aligned modes serve columns that a block compressor compresses afterwards (bit
+/// packing hides repetition from zstd): mode 2 (delta varint): `zigzag first`, then for i ≥ 1
+/// `zigzag(v[i] − v[i−1])` as varints; mode 3 (aligned FOR): `zigzag base`, `varint gcd`,
+/// `u8 bytes` (1, 2, 4 or 8), then each `(v[i] − base) / gcd` little-endian in that many bytes.
 public enum IntColumn {
-    /// Appends the smaller of the FOR and delta encodings of `values`.
+    /// How a column's values are laid out.
+    public enum Layout: Sendable {
+        /// Bit-packed (modes 0/1): densest without a compressor; for high-entropy columns.
+        case packed
+        /// Byte-aligned (modes 2/3): for columns zstd compresses afterwards.
+        case aligned
+    }
+
+    /// Appends `values` in the smallest mode of `layout`.
+    public static func encode(_ values: [Int64], layout: Layout, into w: inout ByteWriter) {
+        guard layout == .aligned, !values.isEmpty else { return encode(values, into: &w) }
+        let p = plan(values[...])
+        let bytes = p.width <= 8 ? 1 : p.width <= 16 ? 2 : p.width <= 32 ? 4 : 8
+        var varintBytes = 0
+        var prev = values[0]
+        for v in values.dropFirst() {
+            varintBytes += varintSize(zigzagEncode(v &- prev))
+            prev = v
+            if varintBytes > values.count * bytes { break }
+        }
+        w.writeVarint(UInt64(values.count))
+        if varintBytes <= values.count * bytes {
+            w.writeUInt8(2)
+            w.writeZigzag(values[0])
+            prev = values[0]
+            for v in values.dropFirst() { w.writeZigzag(v &- prev); prev = v }
+        } else {
+            w.writeUInt8(3)
+            w.writeZigzag(p.base)
+            w.writeVarint(p.gcd)
+            w.writeUInt8(UInt8(bytes))
+            for v in values {
+                let x = (UInt64(bitPattern: v) &- UInt64(bitPattern: p.base)) / p.gcd
+                for k in 0..<bytes { w.writeUInt8(UInt8(truncatingIfNeeded: x >> UInt64(8 * k))) }
+            }
+        }
+    }
+
+    static func varintSize(_ v: UInt64) -> Int { v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7 }
+
+    /// Appends the smaller of the FOR and delta encodings of `values` (bit-packed layout).
     public static func encode(_ values: [Int64], into w: inout ByteWriter) {
         w.writeVarint(UInt64(values.count))
         guard !values.isEmpty else {
@@ -70,7 +115,8 @@ public enum IntColumn {
         let count = try r.readLength(limit: limit, "int column count")
         let modeAt = r.absoluteOffset
         let mode = try r.readUInt8()
-        guard mode <= 1 else { throw FormatError.invalid(r.section, at: modeAt, "unknown int encoding mode \(mode)") }
+        guard mode <= 3 else { throw FormatError.invalid(r.section, at: modeAt, "unknown int encoding mode \(mode)") }
+        if mode >= 2 { return try decodeAligned(mode: mode, count: count, at: modeAt, from: &r) }
         var first: Int64 = 0
         if mode == 1 { first = try r.readZigzag() }
         let base = try r.readZigzag()
@@ -94,6 +140,37 @@ public enum IntColumn {
                 prev = prev &+ Int64(bitPattern: p &* g &+ ub)
                 out.append(prev)
             }
+        }
+        return out
+    }
+
+    static func decodeAligned(mode: UInt8, count: Int, at modeAt: Int, from r: inout ByteReader) throws(FormatError) -> [Int64] {
+        guard count > 0 else { throw FormatError.invalid(r.section, at: modeAt, "aligned mode with no values") }
+        // Every value takes at least one byte: refuse counts the bytes cannot hold before allocating.
+        guard count <= r.remaining + 1 else { throw FormatError.truncated(r.section, at: modeAt, needed: count, available: r.remaining) }
+        var out = [Int64]()
+        out.reserveCapacity(count)
+        if mode == 2 {
+            var prev = try r.readZigzag()
+            out.append(prev)
+            for _ in 1..<count {
+                prev = prev &+ (try r.readZigzag())
+                out.append(prev)
+            }
+            return out
+        }
+        let base = UInt64(bitPattern: try r.readZigzag())
+        let gcdAt = r.absoluteOffset
+        let g = try r.readVarint()
+        guard g >= 1 else { throw FormatError.invalid(r.section, at: gcdAt, "gcd 0") }
+        let widthAt = r.absoluteOffset
+        let bytes = Int(try r.readUInt8())
+        guard [1, 2, 4, 8].contains(bytes) else { throw FormatError.invalid(r.section, at: widthAt, "aligned width \(bytes) bytes") }
+        let span = try r.readSpan(count * bytes)
+        for i in 0..<count {
+            var x: UInt64 = 0
+            for k in 0..<bytes { x |= UInt64(span[i * bytes + k]) << UInt64(8 * k) }
+            out.append(Int64(bitPattern: x &* g &+ base))
         }
         return out
     }

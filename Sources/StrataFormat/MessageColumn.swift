@@ -43,7 +43,7 @@ public struct MessageColumn {
         var out = MessageColumn()
         out.templates.writeVarint(UInt64(order.count))
         for t in order { out.templates.writeLengthPrefixed(t) }
-        IntColumn.encode(codes, into: &out.templates)
+        IntColumn.encode(codes, layout: .aligned, into: &out.templates)
         var stringBytes = ByteWriter()
         for rows in rowVars {
             guard let first = rows.first else { continue }
@@ -92,7 +92,7 @@ public struct MessageColumn {
             for part in p {
                 switch part {
                 case .text: continue
-                case .number:
+                case .number, .padded:
                     var col = [Int64](); col.reserveCapacity(uses[k])
                     for _ in 0..<uses[k] { col.append(try n.readZigzag()) }
                     ns.append(col)
@@ -138,6 +138,8 @@ public struct MessageColumn {
                 case .text(let b): msg.append(contentsOf: b)
                 case .number(let scale):
                     MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: scale, to: &msg); ni += 1
+                case .padded(let width):
+                    MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: 0, width: width, to: &msg); ni += 1
                 case .string:
                     let start = stringStarts[k][si][j]
                     let len = stringSlots[k][si][j]

@@ -3,18 +3,22 @@
 ///
 /// A message is cut into tokens at delimiter bytes (ASCII other than letters, digits and
 /// `. _ - + % @ ~ # $`). A token containing a decimal digit is a variable; everything else
-/// is static text. Variables are typed: **int** (`-?(0|[1-9][0-9]{0,17})`), **decimal**
-/// (`-?(0|[1-9][0-9]*)\.[0-9]{1,9}`, at most 18 digits, not negative zero; stored as the integer
-/// of its digits with the scale in the template), or **string** (anything else).
+/// is static text. A variable token that is a number is typed: **int** (`-?(0|[1-9][0-9]{0,17})`),
+/// **decimal** (`-?(0|[1-9][0-9]*)\.[0-9]{1,9}`, at most 18 digits, not negative zero; stored as
+/// the integer of its digits with the scale in the template) or **padded** (`0[0-9]{1,17}`, kept
+/// with its width). A token holding exactly one such number amid digit-free text (`blk_123`,
+/// `12.5ms`) becomes static prefix + number + static suffix. Anything else is a **string** variable.
 ///
-/// Template bytes: static bytes verbatim, except bytes 0x10–0x13, which are escaped as
+/// Template bytes: static bytes verbatim, except bytes 0x10–0x14, which are escaped as
 /// `0x10 b`. Placeholders: `0x11` int, `0x12` string, `0x13 s` decimal with `s` (1…9)
-/// fraction digits. Decoding a template and its variables reproduces the message exactly.
+/// fraction digits, `0x14 w` zero-padded int of `w` (2…18) digits. Decoding a template and its
+/// variables reproduces the message exactly.
 public enum MessageTemplate {
     public static let escapeByte: UInt8 = 0x10
     public static let intPlaceholder: UInt8 = 0x11
     public static let stringPlaceholder: UInt8 = 0x12
     public static let decimalPlaceholder: UInt8 = 0x13
+    public static let paddedPlaceholder: UInt8 = 0x14
 
     /// One variable extracted from a message.
     public enum Variable: Equatable, Sendable {
@@ -48,28 +52,29 @@ public enum MessageTemplate {
         while i < n {
             let b = m[i]
             if !tokenByte[Int(b)] {
-                if b >= 0x10 && b <= 0x13 { template.append(escapeByte) }
+                if b >= 0x10 && b <= 0x14 { template.append(escapeByte) }
                 template.append(b)
                 i += 1
                 continue
             }
             var j = i
-            var hasDigit = false
+            var firstDigit = -1
             while j < n && tokenByte[Int(m[j])] {
-                if m[j] &- 0x30 < 10 { hasDigit = true }
+                if firstDigit < 0 && m[j] &- 0x30 < 10 { firstDigit = j }
                 j += 1
             }
-            if !hasDigit || vars.count >= Limits.maxVariablesPerTemplate {
+            if firstDigit < 0 || vars.count >= Limits.maxVariablesPerTemplate {
                 // Static text; past the variable limit, the rest of a huge message stays in the template.
                 template.append(contentsOf: m[i..<j])
-            } else if let (value, scale) = parseNumber(m, i, j) {
-                if scale == 0 {
-                    template.append(intPlaceholder)
-                } else {
-                    template.append(decimalPlaceholder)
-                    template.append(scale)
-                }
-                vars.append(.number(value, scale: scale))
+            } else if let number = parseNumber(m, i, j) {
+                appendPlaceholder(number, to: &template)
+                vars.append(.number(number.value, scale: number.scale))
+            } else if let (start, end, number) = embeddedNumber(m, i, j, firstDigit: firstDigit) {
+                // One number inside an otherwise digit-free token: `blk_123`, `12.5ms`, `user42`.
+                template.append(contentsOf: m[i..<start])
+                appendPlaceholder(number, to: &template)
+                template.append(contentsOf: m[end..<j])
+                vars.append(.number(number.value, scale: number.scale))
             } else {
                 template.append(stringPlaceholder)
                 vars.append(.string(m[i..<j]))
@@ -78,8 +83,42 @@ public enum MessageTemplate {
         }
     }
 
-    /// Parses `m[start..<end]` as an int or decimal variable in canonical form.
-    static func parseNumber(_ m: [UInt8], _ start: Int, _ end: Int) -> (Int64, UInt8)? {
+    /// A number variable: its value and how it is written (fraction digits or zero-padded width).
+    struct Number { var value: Int64; var scale: UInt8; var width: UInt8 }
+
+    static func appendPlaceholder(_ x: Number, to template: inout [UInt8]) {
+        if x.width > 0 {
+            template.append(paddedPlaceholder); template.append(x.width)
+        } else if x.scale > 0 {
+            template.append(decimalPlaceholder); template.append(x.scale)
+        } else {
+            template.append(intPlaceholder)
+        }
+    }
+
+    /// Finds the single number inside token `m[i..<j]` (whose first digit is at `firstDigit`):
+    /// a `-` sign is included only at the token start or after a non-alphanumeric byte, a
+    /// fraction only when digits follow the dot. Returns nil if digits occur after the number.
+    static func embeddedNumber(_ m: [UInt8], _ i: Int, _ j: Int, firstDigit d0: Int) -> (Int, Int, Number)? {
+        var start = d0
+        if d0 > i, m[d0 - 1] == UInt8(ascii: "-"), d0 - 1 == i || !isAlphanumeric(m[d0 - 2]) { start = d0 - 1 }
+        var end = d0
+        while end < j, m[end] &- 0x30 < 10 { end += 1 }
+        if end + 1 < j, m[end] == UInt8(ascii: "."), m[end + 1] &- 0x30 < 10 {
+            end += 1
+            while end < j, m[end] &- 0x30 < 10 { end += 1 }
+        }
+        for k in end..<j where m[k] &- 0x30 < 10 { return nil }
+        guard let x = parseNumber(m, start, end) else { return nil }
+        return (start, end, x)
+    }
+
+    @inline(__always) static func isAlphanumeric(_ c: UInt8) -> Bool {
+        c &- 0x30 < 10 || (c | 0x20) &- 0x61 < 26
+    }
+
+    /// Parses `m[start..<end]` as an int, a decimal or a zero-padded int in canonical form.
+    static func parseNumber(_ m: [UInt8], _ start: Int, _ end: Int) -> Number? {
         var i = start
         var negative = false
         if m[i] == UInt8(ascii: "-") { negative = true; i += 1 }
@@ -92,10 +131,10 @@ public enum MessageTemplate {
         }
         let intDigits = i - intStart
         guard intDigits > 0 else { return nil }
-        if intDigits > 1 && m[intStart] == UInt8(ascii: "0") { return nil }
+        let leadingZero = intDigits > 1 && m[intStart] == UInt8(ascii: "0")
         var scale = 0
         if i < end {
-            guard m[i] == UInt8(ascii: ".") else { return nil }
+            guard m[i] == UInt8(ascii: "."), !leadingZero else { return nil }
             i += 1
             while i < end && m[i] &- 0x30 < 10 {
                 value = value &* 10 &+ Int64(m[i] &- 0x30)
@@ -104,15 +143,27 @@ public enum MessageTemplate {
             guard i == end, scale >= 1, scale <= 9 else { return nil }
         }
         guard digits <= 18 else { return nil }
+        if leadingZero {
+            // `081109`: kept exactly by recording the width in the template.
+            guard !negative else { return nil }
+            return Number(value: value, scale: 0, width: UInt8(intDigits))
+        }
         if negative {
             if value == 0 { return nil }
             value = -value
         }
-        return (value, UInt8(scale))
+        return Number(value: value, scale: UInt8(scale), width: 0)
     }
 
-    /// Appends the text of a number variable to `out`.
-    public static func appendNumber(_ value: Int64, scale: UInt8, to out: inout [UInt8]) {
+    /// Appends the text of a number variable to `out` (`width` > 0: zero-padded to that many digits).
+    public static func appendNumber(_ value: Int64, scale: UInt8, width: UInt8 = 0, to out: inout [UInt8]) {
+        if width > 0 {
+            let digits = Array(String(value.magnitude).utf8)
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            if digits.count < Int(width) { out.append(contentsOf: repeatElement(0x30, count: Int(width) - digits.count)) }
+            out.append(contentsOf: digits)
+            return
+        }
         if scale == 0 {
             out.append(contentsOf: String(value).utf8)
             return
@@ -131,6 +182,8 @@ public enum MessageTemplate {
     public enum Part: Equatable, Sendable {
         case text([UInt8])
         case number(scale: UInt8)
+        /// A zero-padded integer of `width` digits.
+        case padded(width: UInt8)
         case string
     }
 
@@ -147,11 +200,16 @@ public enum MessageTemplate {
             let b = t[i]
             switch b {
             case escapeByte:
-                guard i + 1 < t.count, t[i + 1] >= 0x10 && t[i + 1] <= 0x13 else { throw bad("dangling escape in template") }
+                guard i + 1 < t.count, t[i + 1] >= 0x10 && t[i + 1] <= 0x14 else { throw bad("dangling escape in template") }
                 run.append(t[i + 1]); i += 2
             case intPlaceholder, stringPlaceholder:
                 if !run.isEmpty { parts.append(.text(run)); run = [] }
                 parts.append(b == intPlaceholder ? .number(scale: 0) : .string); i += 1
+                variables += 1
+            case paddedPlaceholder:
+                guard i + 1 < t.count, t[i + 1] >= 2 && t[i + 1] <= 18 else { throw bad("bad padded width in template") }
+                if !run.isEmpty { parts.append(.text(run)); run = [] }
+                parts.append(.padded(width: t[i + 1])); i += 2
                 variables += 1
             case decimalPlaceholder:
                 guard i + 1 < t.count, t[i + 1] >= 1 && t[i + 1] <= 9 else { throw bad("bad decimal scale in template") }

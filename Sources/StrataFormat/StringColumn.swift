@@ -3,8 +3,8 @@
 /// See `format-spec/column-encodings.md#string`.
 ///
 /// Layout: `u8 mode`; mode 0 (dictionary): `varint dictCount`, dictCount × (`varint len`, bytes)
-/// in strictly ascending byte order, then an `IntColumn` of codes; mode 1 (plain): an
-/// `IntColumn` of lengths, then the bytes of every value back to back.
+/// in strictly ascending byte order, then an `IntColumn` of codes (aligned layout); mode 1 (plain):
+/// an `IntColumn` of lengths (aligned layout), then the bytes of every value back to back.
 public enum StringColumn {
     /// Appends the encoding of `values` (each value a byte array).
     public static func encode(_ values: [[UInt8]], into w: inout ByteWriter) {
@@ -19,10 +19,10 @@ public enum StringColumn {
             w.writeUInt8(0)
             w.writeVarint(UInt64(sorted.count))
             for s in sorted { w.writeLengthPrefixed(s) }
-            IntColumn.encode(values.map { Int64(dict[$0]!) }, into: &w)
+            IntColumn.encode(values.map { Int64(dict[$0]!) }, layout: .aligned, into: &w)
         } else {
             w.writeUInt8(1)
-            IntColumn.encode(values.map { Int64($0.count) }, into: &w)
+            IntColumn.encode(values.map { Int64($0.count) }, layout: .aligned, into: &w)
             for v in values { w.writeBytes(v) }
         }
     }

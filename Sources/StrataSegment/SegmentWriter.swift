@@ -73,8 +73,8 @@ public struct SegmentWriter {
         let ts = rows.map(\.timestampNanos)
         let seqs = rows.map { Int64(bitPattern: $0.sequence) }
         put(.timestamp, { IntColumn.encode(ts, into: &$0) }, codec: .lz4, stats: .int(min: ts.first!, max: ts.last!))
-        put(.sequence, { IntColumn.encode(seqs, into: &$0) }, codec: .lz4)
-        put(.level, { IntColumn.encode(rows.map { Int64($0.level.rawValue) }, into: &$0) }, codec: .lz4)
+        put(.sequence, { IntColumn.encode(seqs, layout: .aligned, into: &$0) }, codec: .lz4)
+        put(.level, { IntColumn.encode(rows.map { Int64($0.level.rawValue) }, layout: .aligned, into: &$0) })
         put(.service, { StringColumn.encode(rows.map { Array($0.service.utf8) }, into: &$0) })
         put(.host, { StringColumn.encode(rows.map { Array($0.host.utf8) }, into: &$0) })
         put(.source, { StringColumn.encode(rows.map { Array($0.source.utf8) }, into: &$0) })
@@ -135,6 +135,11 @@ public struct SegmentWriter {
         if raw.count >= options.minCompressBytes {
             let packed = Compressor.compress(raw, codec: preferred, level: options.zstdLevel)
             if packed.count < raw.count { codec = preferred; payload = packed }
+            if preferred == .lz4 {
+                // lz4 decodes fastest; take zstd only when it saves more than a tenth.
+                let z = Compressor.compress(raw, codec: .zstd, level: options.zstdLevel)
+                if z.count * 10 < payload.count * 9 { codec = .zstd; payload = z }
+            }
         }
         let offset = w.count
         w.writeBytes(payload)

@@ -177,3 +177,42 @@ import StrataTestSupport
         #expect(LogLevel.normalise("banana") == nil)
     }
 }
+
+@Suite struct MessageTemplateTests {
+    func split(_ s: String) -> ([UInt8], [MessageTemplate.Variable]) {
+        var tpl = [UInt8](), vars = [MessageTemplate.Variable]()
+        MessageTemplate.split(Array(s.utf8), template: &tpl, vars: &vars)
+        return (tpl, vars)
+    }
+
+    @Test func embeddedNumbersLeaveTheirTextInTheTemplate() {
+        let (tpl, vars) = split("blk_-695229586848765657 took 12.5ms for job-17")
+        #expect(vars == [.number(-695229586848765657, scale: 0), .number(125, scale: 1), .number(17, scale: 0)])
+        #expect(tpl == Array("blk_".utf8) + [0x11] + Array(" took ".utf8) + [0x13, 1] + Array("ms for job-".utf8) + [0x11])
+    }
+
+    @Test func zeroPaddedNumbersKeepTheirWidth() {
+        let (tpl, vars) = split("081109 203615 -05 0x1f")
+        #expect(vars == [.number(81109, scale: 0), .number(203615, scale: 0), .string(Array("-05".utf8)[...]), .string(Array("0x1f".utf8)[...])])
+        #expect(tpl == [0x14, 6, 0x20, 0x11, 0x20, 0x12, 0x20, 0x12])
+    }
+
+    @Test(arguments: [IntColumn.Layout.packed, .aligned])
+    func intLayoutsRoundTrip(layout: IntColumn.Layout) throws {
+        var rng = SeededRandom(seed: 12)
+        for _ in 0..<100 {
+            let n = Int.random(in: 1...300, using: &rng)
+            let span = Int64.random(in: 0...(Bool.random(using: &rng) ? 300 : Int64.max), using: &rng)
+            let values = (0..<n).map { _ in Int64.random(in: -span...span, using: &rng) }
+            var w = ByteWriter()
+            IntColumn.encode(values, layout: layout, into: &w)
+            let back = try w.bytes.withUnsafeBytes { p in
+                var r = ByteReader(p, section: "int")
+                let v = try IntColumn.decode(from: &r)
+                try r.expectEnd()
+                return v
+            }
+            #expect(back == values)
+        }
+    }
+}
