@@ -33,25 +33,22 @@ public enum Compressor {
             return Array(input)
         case .zstd:
             let cap = ZSTD_compressBound(input.count)
-            var out = [UInt8](repeating: 0, count: cap)
-            let n = out.withUnsafeMutableBytes { o in
-                ZSTD_compress(o.baseAddress, cap, input.baseAddress, input.count, level)
+            // Uninitialised capacity: zero-filling a bound-sized buffer per chunk showed up as page clearing.
+            return [UInt8](unsafeUninitializedCapacity: cap) { o, count in
+                let n = ZSTD_compress(o.baseAddress, cap, input.baseAddress, input.count, level)
+                precondition(ZSTD_isError(n) == 0, "BUG: zstd compress failed")
+                count = n
             }
-            precondition(ZSTD_isError(n) == 0, "BUG: zstd compress failed")
-            out.removeSubrange(n...)
-            return out
         case .lz4:
             precondition(input.count < Int(Int32.max), "BUG: lz4 input over 2 GiB")
             let cap = Int(LZ4_compressBound(Int32(input.count)))
-            var out = [UInt8](repeating: 0, count: max(cap, 1))
-            let n = out.withUnsafeMutableBytes { o in
-                LZ4_compress_default(input.baseAddress?.assumingMemoryBound(to: CChar.self),
-                                     o.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                     Int32(input.count), Int32(cap))
+            return [UInt8](unsafeUninitializedCapacity: max(cap, 1)) { o, count in
+                let n = LZ4_compress_default(input.baseAddress?.assumingMemoryBound(to: CChar.self),
+                                             UnsafeMutableRawPointer(o.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                             Int32(input.count), Int32(cap))
+                precondition(n > 0 || input.isEmpty, "BUG: lz4 compress failed")
+                count = Int(n)
             }
-            precondition(n > 0 || input.isEmpty, "BUG: lz4 compress failed")
-            out.removeSubrange(Int(n)...)
-            return out
         }
     }
 

@@ -14,9 +14,10 @@ public struct MessageColumn {
     public var numbers = ByteWriter()
     public var strings = ByteWriter()
 
-    /// Encodes `messages` (UTF-8 bytes each).
-    public static func encode(_ messages: [[UInt8]]) -> MessageColumn {
-        var ids = [[UInt8]: Int]()
+    /// Encodes `messages` (UTF-8 bytes each). `fields[i]`, when given, lists row *i*'s fields
+    /// that the message may reference instead of repeating their values.
+    public static func encode(_ messages: [[UInt8]], fields: [[MessageTemplate.RowField]] = []) -> MessageColumn {
+        var ids = [ByteString: Int]()
         var order = [[UInt8]]()
         var codes = [Int64]()
         codes.reserveCapacity(messages.count)
@@ -24,16 +25,16 @@ public struct MessageColumn {
         var rowVars = [[[MessageTemplate.Variable]]]()
         var tpl = [UInt8]()
         var vars = [MessageTemplate.Variable]()
-        for m in messages {
+        for (row, m) in messages.enumerated() {
             tpl.removeAll(keepingCapacity: true)
             vars.removeAll(keepingCapacity: true)
-            MessageTemplate.split(m, template: &tpl, vars: &vars)
+            MessageTemplate.split(m, fields: row < fields.count ? fields[row] : [], template: &tpl, vars: &vars)
             let id: Int
-            if let known = ids[tpl] {
+            if let known = ids[ByteString(tpl)] {
                 id = known
             } else {
                 id = order.count
-                ids[tpl] = id
+                ids[ByteString(tpl)] = id
                 order.append(tpl)
                 rowVars.append([])
             }
@@ -62,9 +63,28 @@ public struct MessageColumn {
         return out
     }
 
-    /// Decodes `rows` messages from the three streams.
+    /// Field columns referenced by the templates in a `templates` stream (so a reader can decode them first).
+    public static func referencedColumns(templates: UnsafeRawBufferPointer, rows: Int) -> Set<Int> {
+        var t = ByteReader(templates, section: "templates")
+        var out = Set<Int>()
+        guard let count = try? t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count") else { return out }
+        for _ in 0..<count {
+            guard let bytes = try? t.readLengthPrefixed(limit: Limits.maxMessageBytes),
+                  let parts = try? MessageTemplate.parse(bytes, section: "", offset: 0) else { return out }
+            for p in parts {
+                switch p {
+                case .fieldText(let c), .fieldNumber(let c, _): out.insert(c)
+                default: continue
+                }
+            }
+        }
+        return out
+    }
+
+    /// Decodes `rows` messages from the three streams; `field(column, row)` supplies referenced field values.
     public static func decode(rows: Int, templates t: inout ByteReader, numbers n: inout ByteReader,
-                              strings s: inout ByteReader) throws(FormatError) -> [[UInt8]] {
+                              strings s: inout ByteReader,
+                              field: (Int, Int) -> FieldValue? = { _, _ in nil }) throws(FormatError) -> [[UInt8]] {
         let count = try t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count")
         var parts = [[MessageTemplate.Part]]()
         parts.reserveCapacity(count)
@@ -92,6 +112,7 @@ public struct MessageColumn {
             for part in p {
                 switch part {
                 case .text: continue
+                case .fieldText, .fieldNumber: continue
                 case .number, .padded:
                     var col = [Int64](); col.reserveCapacity(uses[k])
                     for _ in 0..<uses[k] { col.append(try n.readZigzag()) }
@@ -128,7 +149,7 @@ public struct MessageColumn {
         var out = [[UInt8]]()
         out.reserveCapacity(rows)
         var seen = [Int](repeating: 0, count: count)
-        for c in codes {
+        for (row, c) in codes.enumerated() {
             let k = Int(c)
             let j = seen[k]; seen[k] += 1
             var msg = [UInt8]()
@@ -140,6 +161,16 @@ public struct MessageColumn {
                     MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: scale, to: &msg); ni += 1
                 case .padded(let width):
                     MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: 0, width: width, to: &msg); ni += 1
+                case .fieldText(let column):
+                    guard case .string(let text)? = field(column, row) else {
+                        throw FormatError.invalid(t.section, at: codesAt, "row \(row) references string field column \(column), which it lacks")
+                    }
+                    msg.append(contentsOf: text.utf8)
+                case .fieldNumber(let column, let scale):
+                    guard let v = field(column, row), let x = MessageTemplate.referencedNumber(v, scale: scale) else {
+                        throw FormatError.invalid(t.section, at: codesAt, "row \(row) references numeric field column \(column), which it lacks")
+                    }
+                    MessageTemplate.appendNumber(x, scale: scale, to: &msg)
                 case .string:
                     let start = stringStarts[k][si][j]
                     let len = stringSlots[k][si][j]

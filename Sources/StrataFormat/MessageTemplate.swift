@@ -9,16 +9,36 @@
 /// with its width). A token holding exactly one such number amid digit-free text (`blk_123`,
 /// `12.5ms`) becomes static prefix + number + static suffix. Anything else is a **string** variable.
 ///
-/// Template bytes: static bytes verbatim, except bytes 0x10–0x14, which are escaped as
-/// `0x10 b`. Placeholders: `0x11` int, `0x12` string, `0x13 s` decimal with `s` (1…9)
-/// fraction digits, `0x14 w` zero-padded int of `w` (2…18) digits. Decoding a template and its
-/// variables reproduces the message exactly.
+/// Template bytes: static bytes verbatim (escapes below). Placeholders: `0x11` int, `0x12` string, `0x13 s` decimal with `s` (1…9)
+/// fraction digits, `0x14 w` zero-padded int of `w` (2…18) digits. Field references:
+/// `0x15 c` (varint column) stands for the text of the row's string field `c` where the message
+/// repeats it verbatim at token boundaries; `0x16 c s` for a number equal to the row's int or
+/// float field `c`, written with `s` (0…9) fraction digits. Static bytes 0x10–0x16 are escaped
+/// as `0x10 b`. Decoding a template with its variables and the row's fields reproduces the
+/// message exactly.
 public enum MessageTemplate {
     public static let escapeByte: UInt8 = 0x10
     public static let intPlaceholder: UInt8 = 0x11
     public static let stringPlaceholder: UInt8 = 0x12
     public static let decimalPlaceholder: UInt8 = 0x13
     public static let paddedPlaceholder: UInt8 = 0x14
+    /// `0x15 c`: the text of string field column `c` (varint) of the same row.
+    public static let fieldTextPlaceholder: UInt8 = 0x15
+    /// `0x16 c s`: the number in field column `c` (varint) of the same row, written with `s` fraction digits.
+    public static let fieldNumberPlaceholder: UInt8 = 0x16
+    /// Highest byte with a special meaning in templates; static bytes 0x10…this are escaped.
+    public static let lastSpecialByte: UInt8 = 0x16
+
+    /// A field of the row being split, which message text may reference instead of repeating.
+    public struct RowField: Sendable {
+        /// Column number of the field in the segment.
+        public var column: Int
+        public var value: FieldValue
+        public init(column: Int, value: FieldValue) {
+            self.column = column
+            self.value = value
+        }
+    }
 
     /// One variable extracted from a message.
     public enum Variable: Equatable, Sendable {
@@ -46,20 +66,30 @@ public enum MessageTemplate {
 
     /// Splits `message` into template bytes and variables (appended to `template`/`vars`).
     /// At most `Limits.maxVariablesPerTemplate` variables are extracted; later tokens stay static.
-    public static func split(_ m: [UInt8], template: inout [UInt8], vars: inout [Variable]) {
+    public static func split(_ m: [UInt8], fields: [RowField] = [], template: inout [UInt8], vars: inout [Variable]) {
         let n = m.count
         var i = 0
+        let refs = fields.isEmpty ? [] : textReferences(m, fields)
+        var nextRef = 0
         while i < n {
+            if nextRef < refs.count && refs[nextRef].start == i {
+                template.append(fieldTextPlaceholder)
+                appendVarint(UInt64(refs[nextRef].column), to: &template)
+                i = refs[nextRef].end
+                nextRef += 1
+                continue
+            }
             let b = m[i]
             if !tokenByte[Int(b)] {
-                if b >= 0x10 && b <= 0x14 { template.append(escapeByte) }
+                if b >= 0x10 && b <= lastSpecialByte { template.append(escapeByte) }
                 template.append(b)
                 i += 1
                 continue
             }
             var j = i
             var firstDigit = -1
-            while j < n && tokenByte[Int(m[j])] {
+            let limit = nextRef < refs.count ? refs[nextRef].start : n
+            while j < limit && tokenByte[Int(m[j])] {
                 if firstDigit < 0 && m[j] &- 0x30 < 10 { firstDigit = j }
                 j += 1
             }
@@ -67,14 +97,12 @@ public enum MessageTemplate {
                 // Static text; past the variable limit, the rest of a huge message stays in the template.
                 template.append(contentsOf: m[i..<j])
             } else if let number = parseNumber(m, i, j) {
-                appendPlaceholder(number, to: &template)
-                vars.append(.number(number.value, scale: number.scale))
+                appendNumber(number, fields: fields, template: &template, vars: &vars)
             } else if let (start, end, number) = embeddedNumber(m, i, j, firstDigit: firstDigit) {
                 // One number inside an otherwise digit-free token: `blk_123`, `12.5ms`, `user42`.
                 template.append(contentsOf: m[i..<start])
-                appendPlaceholder(number, to: &template)
+                appendNumber(number, fields: fields, template: &template, vars: &vars)
                 template.append(contentsOf: m[end..<j])
-                vars.append(.number(number.value, scale: number.scale))
             } else {
                 template.append(stringPlaceholder)
                 vars.append(.string(m[i..<j]))
@@ -85,6 +113,77 @@ public enum MessageTemplate {
 
     /// A number variable: its value and how it is written (fraction digits or zero-padded width).
     struct Number { var value: Int64; var scale: UInt8; var width: UInt8 }
+
+    static let powers: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+
+    /// Emits a number: a reference to an equal numeric field of the row, else a variable.
+    static func appendNumber(_ x: Number, fields: [RowField], template: inout [UInt8], vars: inout [Variable]) {
+        if x.width == 0 {
+            for f in fields where numberEquals(x, f.value) {
+                template.append(fieldNumberPlaceholder)
+                appendVarint(UInt64(f.column), to: &template)
+                template.append(x.scale)
+                return
+            }
+        }
+        appendPlaceholder(x, to: &template)
+        vars.append(.number(x.value, scale: x.scale))
+    }
+
+    /// Whether rendering field value `v` with `x.scale` fraction digits gives exactly `x`.
+    static func numberEquals(_ x: Number, _ v: FieldValue) -> Bool {
+        switch v {
+        case .int(let i): return x.scale == 0 && i == x.value
+        case .float(let d):
+            guard d.isFinite, abs(d) < 9.0e15 else { return false }
+            let y = (d * powers[Int(x.scale)]).rounded()
+            return y == Double(x.value) && Double(x.value) / powers[Int(x.scale)] == d
+        default: return false
+        }
+    }
+
+    /// The integer a field number reference renders: `v` scaled by 10^scale.
+    public static func referencedNumber(_ v: FieldValue, scale: UInt8) -> Int64? {
+        switch v {
+        case .int(let i): return scale == 0 ? i : nil
+        case .float(let d):
+            guard d.isFinite, abs(d) < 9.0e15 else { return nil }
+            return Int64((d * powers[Int(scale)]).rounded())
+        default: return nil
+        }
+    }
+
+    /// Non-overlapping occurrences of the row's string field values (≥ 4 bytes) in `m`, at token
+    /// boundaries, ordered by position; each field is referenced at most once.
+    static func textReferences(_ m: [UInt8], _ fields: [RowField]) -> [(start: Int, end: Int, column: Int)] {
+        var out = [(start: Int, end: Int, column: Int)]()
+        for f in fields {
+            guard case .string(let s) = f.value, s.utf8.count >= 4, s.utf8.count <= m.count else { continue }
+            let needle = Array(s.utf8)
+            let n = needle.count
+            var k = 0
+            search: while k + n <= m.count {
+                if m[k] == needle[0], (k == 0 || !tokenByte[Int(m[k - 1])] || !tokenByte[Int(needle[0])]),
+                   (k + n == m.count || !tokenByte[Int(m[k + n])] || !tokenByte[Int(needle[n - 1])]) {
+                    var same = true
+                    for q in 1..<n where m[k + q] != needle[q] { same = false; break }
+                    if same {
+                        for r in out where k < r.end && r.start < k + n { k += 1; continue search }
+                        out.append((k, k + n, f.column))
+                        break
+                    }
+                }
+                k += 1
+            }
+        }
+        return out.sorted { $0.start < $1.start }
+    }
+
+    static func appendVarint(_ v: UInt64, to out: inout [UInt8]) {
+        var x = v
+        while x >= 0x80 { out.append(UInt8(truncatingIfNeeded: x) | 0x80); x >>= 7 }
+        out.append(UInt8(x))
+    }
 
     static func appendPlaceholder(_ x: Number, to template: inout [UInt8]) {
         if x.width > 0 {
@@ -185,6 +284,10 @@ public enum MessageTemplate {
         /// A zero-padded integer of `width` digits.
         case padded(width: UInt8)
         case string
+        /// The text of the row's string field in column `column`.
+        case fieldText(column: Int)
+        /// The row's numeric field in column `column`, with `scale` fraction digits.
+        case fieldNumber(column: Int, scale: UInt8)
     }
 
     /// Parses template bytes into parts.
@@ -200,7 +303,7 @@ public enum MessageTemplate {
             let b = t[i]
             switch b {
             case escapeByte:
-                guard i + 1 < t.count, t[i + 1] >= 0x10 && t[i + 1] <= 0x14 else { throw bad("dangling escape in template") }
+                guard i + 1 < t.count, t[i + 1] >= 0x10 && t[i + 1] <= lastSpecialByte else { throw bad("dangling escape in template") }
                 run.append(t[i + 1]); i += 2
             case intPlaceholder, stringPlaceholder:
                 if !run.isEmpty { parts.append(.text(run)); run = [] }
@@ -211,6 +314,27 @@ public enum MessageTemplate {
                 if !run.isEmpty { parts.append(.text(run)); run = [] }
                 parts.append(.padded(width: t[i + 1])); i += 2
                 variables += 1
+            case fieldTextPlaceholder, fieldNumberPlaceholder:
+                var column: UInt64 = 0
+                var shift: UInt64 = 0
+                var k = i + 1
+                while true {
+                    guard k < t.count, shift < 28 else { throw bad("bad field column in template") }
+                    column |= UInt64(t[k] & 0x7F) << shift
+                    k += 1
+                    if t[k - 1] & 0x80 == 0 { break }
+                    shift += 7
+                }
+                guard column < UInt64(Limits.maxColumnsPerSegment) else { throw bad("field column \(column) out of range") }
+                if !run.isEmpty { parts.append(.text(run)); run = [] }
+                if b == fieldTextPlaceholder {
+                    parts.append(.fieldText(column: Int(column)))
+                    i = k
+                } else {
+                    guard k < t.count, t[k] <= 9 else { throw bad("bad field number scale in template") }
+                    parts.append(.fieldNumber(column: Int(column), scale: t[k]))
+                    i = k + 1
+                }
             case decimalPlaceholder:
                 guard i + 1 < t.count, t[i + 1] >= 1 && t[i + 1] <= 9 else { throw bad("bad decimal scale in template") }
                 if !run.isEmpty { parts.append(.text(run)); run = [] }

@@ -4,28 +4,58 @@
 ///
 /// Layout: `u8 mode`; mode 0 (dictionary): `varint dictCount`, dictCount × (`varint len`, bytes)
 /// in strictly ascending byte order, then an `IntColumn` of codes (aligned layout); mode 1 (plain):
-/// an `IntColumn` of lengths (aligned layout), then the bytes of every value back to back.
+/// an `IntColumn` of lengths (aligned layout), then the bytes of every value back to back;
+/// mode 2 (hex): every value is lowercase hexadecimal of one even length *L* ≥ 8 (trace and span
+/// ids): `varint count`, `varint L`, then each value's L/2 bytes.
 public enum StringColumn {
     /// Appends the encoding of `values` (each value a byte array).
     public static func encode(_ values: [[UInt8]], into w: inout ByteWriter) {
-        var dict = [[UInt8]: Int]()
-        for v in values where dict[v] == nil {
-            dict[v] = 0
-            if dict.count > values.count / 2 + 16 { break }
+        if let length = hexLength(values) {
+            w.writeUInt8(2)
+            w.writeVarint(UInt64(values.count))
+            w.writeVarint(UInt64(length))
+            for v in values {
+                for k in stride(from: 0, to: length, by: 2) { w.writeUInt8(nibble(v[k]) << 4 | nibble(v[k + 1])) }
+            }
+            return
+        }
+        var dict = [ByteString: Int]()
+        for v in values {
+            let key = ByteString(v)
+            if dict[key] == nil {
+                dict[key] = 0
+                if dict.count > values.count / 2 + 16 { break }
+            }
         }
         if dict.count <= values.count / 2 + 16 {
-            let sorted = dict.keys.sorted { $0.lexicographicallyPrecedes($1) }
-            for (i, k) in sorted.enumerated() { dict[k] = i }
+            let sorted = dict.keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }
+            for (i, k) in sorted.enumerated() { dict[ByteString(k)] = i }
             w.writeUInt8(0)
             w.writeVarint(UInt64(sorted.count))
             for s in sorted { w.writeLengthPrefixed(s) }
-            IntColumn.encode(values.map { Int64(dict[$0]!) }, layout: .aligned, into: &w)
+            IntColumn.encode(values.map { Int64(dict[ByteString($0)]!) }, layout: .aligned, into: &w)
         } else {
             w.writeUInt8(1)
             IntColumn.encode(values.map { Int64($0.count) }, layout: .aligned, into: &w)
             for v in values { w.writeBytes(v) }
         }
     }
+
+    /// The common length of `values` if all are lowercase hex of one even length ≥ 8 and they
+    /// are not better served by a dictionary (fewer than half repeat).
+    static func hexLength(_ values: [[UInt8]]) -> Int? {
+        guard let first = values.first, first.count >= 8, first.count % 2 == 0, values.count >= 4 else { return nil }
+        let n = first.count
+        for v in values {
+            guard v.count == n else { return nil }
+            for c in v where !(c &- 0x30 < 10 || c &- 0x61 < 6) { return nil }
+        }
+        return Set(values.prefix(64)).count * 2 > min(values.count, 64) ? n : nil
+    }
+
+    @inline(__always) static func nibble(_ c: UInt8) -> UInt8 { c &- 0x30 < 10 ? c &- 0x30 : c &- 0x61 &+ 10 }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Decodes a column of at most `limit` values, each at most `maxLength` bytes.
     public static func decode(from r: inout ByteReader, maxLength: Int, limit: Int = Limits.maxRowsPerBlock * 64) throws(FormatError) -> [[UInt8]] {
@@ -64,6 +94,25 @@ public enum StringColumn {
                     throw FormatError.invalid(r.section, at: lensAt, "string length \(l) out of range")
                 }
                 out.append(Array(try r.readSpan(Int(l))))
+            }
+            return out
+        case 2:
+            let count = try r.readLength(limit: limit, "hex value count")
+            let lenAt = r.absoluteOffset
+            let length = try r.readLength(limit: maxLength, "hex value length")
+            guard length >= 8, length % 2 == 0 else { throw FormatError.invalid(r.section, at: lenAt, "hex value length \(length)") }
+            let span = try r.readSpan(count * (length / 2))
+            var out = [[UInt8]]()
+            out.reserveCapacity(count)
+            var k = 0
+            for _ in 0..<count {
+                var v = [UInt8]()
+                v.reserveCapacity(length)
+                for _ in 0..<(length / 2) {
+                    let b = span[k]; k += 1
+                    v.append(hexDigits[Int(b >> 4)]); v.append(hexDigits[Int(b & 15)])
+                }
+                out.append(v)
             }
             return out
         case let m:

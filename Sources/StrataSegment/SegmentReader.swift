@@ -124,6 +124,13 @@ public final class SegmentReader: @unchecked Sendable {
                 let (tb, th) = try chunk(.messageTemplates)
                 let (nb, nh) = try chunk(.messageNumbers)
                 let (sb, sh) = try chunk(.messageStrings)
+                // Decode the field columns the templates reference first.
+                var referenced = [Int: [FieldValue?]]()
+                let columns = tb.withUnsafeBytes { MessageColumn.referencedColumns(templates: $0, rows: rows) }
+                for c in columns {
+                    guard c < index.columns.count, index.columns[c].kind == .field, let h = meta.chunk(c) else { continue }
+                    referenced[c] = try decodeField(h, block: b, rows: rows)
+                }
                 do throws(FormatError) {
                     out.messages = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
                         try withBytes(nb) { (np: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
@@ -131,7 +138,9 @@ public final class SegmentReader: @unchecked Sendable {
                                 var t = ByteReader(tp, section: "block \(b) column _msg.tpl (chunk @0x\(String(th.offset, radix: 16)), decoded offset)")
                                 var n = ByteReader(np, section: "block \(b) column _msg.num (chunk @0x\(String(nh.offset, radix: 16)), decoded offset)")
                                 var s = ByteReader(sp, section: "block \(b) column _msg.str (chunk @0x\(String(sh.offset, radix: 16)), decoded offset)")
-                                return try MessageColumn.decode(rows: rows, templates: &t, numbers: &n, strings: &s)
+                                return try MessageColumn.decode(rows: rows, templates: &t, numbers: &n, strings: &s) { column, row in
+                                    referenced[column]?[row]
+                                }
                             }
                         }
                     }
@@ -144,19 +153,25 @@ public final class SegmentReader: @unchecked Sendable {
         }
         for (key, col) in fieldColumns where sel.fields?.contains(key) ?? true {
             guard let h = meta.chunk(col) else { continue }
-            let bytes = try chunkBytes(h, block: b)
-            do throws(FormatError) {
-                out.fields[key] = try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [FieldValue?] in
-                    var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
-                    let v = try FieldColumn.decode(rows: rows, from: &r)
-                    try r.expectEnd()
-                    return v
-                }
-            } catch {
-                throw error.inFile(path)
-            }
+            out.fields[key] = try decodeField(h, block: b, rows: rows)
         }
         return out
+    }
+
+    /// Decodes one field chunk.
+    func decodeField(_ h: ChunkHandle, block b: Int, rows: Int) throws(FormatError) -> [FieldValue?] {
+        let bytes = try chunkBytes(h, block: b)
+        let key = index.columns[h.column].name
+        do throws(FormatError) {
+            return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [FieldValue?] in
+                var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
+                let v = try FieldColumn.decode(rows: rows, from: &r)
+                try r.expectEnd()
+                return v
+            }
+        } catch {
+            throw error.inFile(path)
+        }
     }
 
     /// Every entry of the segment in stored (time) order.

@@ -20,8 +20,20 @@ public struct SegmentWriter {
 
     /// Encodes `entries` (any order; they are sorted here) into segment bytes.
     public func encode(_ entries: [LogEntry], partitionStartNanos: Int64) -> [UInt8] {
+        var all = [UInt8]()
+        encode(entries, partitionStartNanos: partitionStartNanos) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Encodes `entries`, handing the bytes to `sink` in order, in pieces of about a megabyte,
+    /// so memory stays bounded by one block whatever the segment size.
+    public func encode(_ entries: [LogEntry], partitionStartNanos: Int64, sink: ([UInt8]) -> Void) {
         precondition(!entries.isEmpty, "BUG: empty segment")
-        let rows = entries.sorted { ($0.timestampNanos, $0.sequence) < ($1.timestampNanos, $1.sequence) }
+        // Sort indices rather than entries: moving whole entries costs a retain per string.
+        let order = entries.indices.sorted {
+            (entries[$0].timestampNanos, entries[$0].sequence) < (entries[$1].timestampNanos, entries[$1].sequence)
+        }
+        let rows = order.map { entries[$0] }
         var fieldKeys = Set<String>()
         for e in rows { for f in e.fields { fieldKeys.insert(f.key) } }
         var columns = SystemColumn.allCases.map { ColumnDescriptor(kind: .system, name: $0.rawValue) }
@@ -31,74 +43,104 @@ public struct SegmentWriter {
             columns.append(ColumnDescriptor(kind: .field, name: key))
         }
         var w = ByteWriter(capacity: 1 << 20)
+        var flushed = 0   // bytes already handed to the sink; absolute offset = flushed + w.count
         SegmentHeader(minTimestampNanos: rows.first!.timestampNanos, maxTimestampNanos: rows.last!.timestampNanos,
                       rowCount: UInt64(rows.count), partitionStartNanos: partitionStartNanos).encode(into: &w)
         var blocks = [BlockMeta]()
         var start = 0
         while start < rows.count {
             let end = min(start + options.rowsPerBlock, rows.count)
-            blocks.append(writeBlock(rows[start..<end], fieldColumn: fieldColumn, into: &w))
+            blocks.append(writeBlock(rows[start..<end], fieldColumn: fieldColumn, base: flushed, into: &w))
             start = end
+            if w.count >= 1 << 20 {
+                sink(w.bytes)
+                flushed += w.count
+                w = ByteWriter(capacity: 1 << 20)
+            }
         }
         let index = BlockIndex(columns: columns, blocks: blocks)
-        let indexOffset = w.count
+        let indexStart = w.count
         index.encode(into: &w)
-        let indexLength = w.count - indexOffset
-        w.writeChecksum(of: indexOffset..<w.count)
-        SegmentFooter(indexOffset: UInt64(indexOffset), indexLength: UInt64(indexLength),
+        let indexLength = w.count - indexStart
+        w.writeChecksum(of: indexStart..<w.count)
+        SegmentFooter(indexOffset: UInt64(flushed + indexStart), indexLength: UInt64(indexLength),
                       blockCount: UInt32(blocks.count), columnCount: UInt32(columns.count)).encode(into: &w)
-        return w.bytes
+        sink(w.bytes)
     }
 
     /// Writes the segment to `path` durably (temp file, fsync, rename). Returns its size.
     public func write(_ entries: [LogEntry], partitionStartNanos: Int64, to path: String) throws(IOError) -> Int {
-        let bytes = encode(entries, partitionStartNanos: partitionStartNanos)
         let tmp = path + ".tmp"
         let h = try FileHandle(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        try h.write(bytes)
+        var size = 0
+        var failure: IOError?
+        encode(entries, partitionStartNanos: partitionStartNanos) { piece in
+            guard failure == nil else { return }
+            do throws(IOError) { try h.write(piece) } catch { failure = error }
+            size += piece.count
+        }
+        if let failure { throw failure }
         try h.sync()
         try h.close()
         try FileSystem.rename(tmp, path)
-        return bytes.count
+        return size
     }
 
-    private func writeBlock(_ rows: ArraySlice<LogEntry>, fieldColumn: [String: Int], into w: inout ByteWriter) -> BlockMeta {
+    /// Writes one block's chunks; `base` is the absolute file offset of `w`'s first byte.
+    private func writeBlock(_ rows: ArraySlice<LogEntry>, fieldColumn: [String: Int], base: Int, into w: inout ByteWriter) -> BlockMeta {
         var chunks = [ChunkHandle]()
         func put(_ column: SystemColumn, _ body: (inout ByteWriter) -> Void, codec: Codec = .zstd, stats: ChunkStats = .none) {
             var raw = ByteWriter(capacity: 4096)
             body(&raw)
             let index = SystemColumn.allCases.firstIndex(of: column)!
-            chunks.append(writeChunk(raw.bytes, column: index, preferred: codec, stats: stats, into: &w))
+            chunks.append(writeChunk(raw.bytes, column: index, preferred: codec, stats: stats, base: base, into: &w))
         }
-        let ts = rows.map(\.timestampNanos)
-        let seqs = rows.map { Int64(bitPattern: $0.sequence) }
+        var ts = [Int64](), seqs = [Int64](), levels = [Int64]()
+        var services = [[UInt8]](), hosts = [[UInt8]](), sources = [[UInt8]](), tags = [[UInt8]](), texts = [[UInt8]]()
+        var rowFields = [[MessageTemplate.RowField]]()
+        ts.reserveCapacity(rows.count); seqs.reserveCapacity(rows.count); levels.reserveCapacity(rows.count)
+        services.reserveCapacity(rows.count); hosts.reserveCapacity(rows.count); sources.reserveCapacity(rows.count)
+        tags.reserveCapacity(rows.count); texts.reserveCapacity(rows.count); rowFields.reserveCapacity(rows.count)
+        var perKey = [Int: [FieldValue?]]()
+        for i in rows.indices {
+            let row = i - rows.startIndex
+            ts.append(rows[i].timestampNanos)
+            seqs.append(Int64(bitPattern: rows[i].sequence))
+            levels.append(Int64(rows[i].level.rawValue))
+            services.append(Array(rows[i].service.utf8))
+            hosts.append(Array(rows[i].host.utf8))
+            sources.append(Array(rows[i].source.utf8))
+            tags.append(Self.encodeTags(rows[i]))
+            texts.append(Array(rows[i].message.utf8))
+            var refs = [MessageTemplate.RowField]()
+            for f in rows[i].fields {
+                let c = fieldColumn[f.key]!
+                if perKey[c] == nil { perKey[c] = [FieldValue?](repeating: nil, count: rows.count) }
+                perKey[c]![row] = f.value
+                refs.append(MessageTemplate.RowField(column: c, value: f.value))
+            }
+            rowFields.append(refs)
+        }
         put(.timestamp, { IntColumn.encode(ts, into: &$0) }, codec: .lz4, stats: .int(min: ts.first!, max: ts.last!))
         put(.sequence, { IntColumn.encode(seqs, layout: .aligned, into: &$0) }, codec: .lz4)
-        put(.level, { IntColumn.encode(rows.map { Int64($0.level.rawValue) }, layout: .aligned, into: &$0) })
-        put(.service, { StringColumn.encode(rows.map { Array($0.service.utf8) }, into: &$0) })
-        put(.host, { StringColumn.encode(rows.map { Array($0.host.utf8) }, into: &$0) })
-        put(.source, { StringColumn.encode(rows.map { Array($0.source.utf8) }, into: &$0) })
-        put(.tags, { StringColumn.encode(rows.map(Self.encodeTags), into: &$0) })
-        let messages = MessageColumn.encode(rows.map { Array($0.message.utf8) })
+        put(.level, { IntColumn.encode(levels, layout: .aligned, into: &$0) })
+        put(.service, { StringColumn.encode(services, into: &$0) })
+        put(.host, { StringColumn.encode(hosts, into: &$0) })
+        put(.source, { StringColumn.encode(sources, into: &$0) })
+        put(.tags, { StringColumn.encode(tags, into: &$0) })
+        // Messages may reference the row's own field values instead of repeating them.
+        let messages = MessageColumn.encode(texts, fields: rowFields)
         put(.messageTemplates, { $0.writeBytes(messages.templates.bytes) })
         put(.messageNumbers, { $0.writeBytes(messages.numbers.bytes) })
         put(.messageStrings, { $0.writeBytes(messages.strings.bytes) })
         // Dynamic fields, in column order.
-        var perKey = [Int: [FieldValue?]]()
-        for (i, e) in rows.enumerated() {
-            for f in e.fields {
-                let c = fieldColumn[f.key]!
-                if perKey[c] == nil { perKey[c] = [FieldValue?](repeating: nil, count: rows.count) }
-                perKey[c]![i] = f.value
-            }
-        }
         for c in perKey.keys.sorted() {
             let values = perKey[c]!
             var raw = ByteWriter(capacity: 1024)
             FieldColumn.encode(values, into: &raw)
-            chunks.append(writeChunk(raw.bytes, column: c, preferred: .zstd, stats: Self.stats(values), into: &w))
+            chunks.append(writeChunk(raw.bytes, column: c, preferred: .zstd, stats: Self.stats(values), base: base, into: &w))
         }
-        let seqValues = rows.map(\.sequence)
+        let seqValues = seqs.map { UInt64(bitPattern: $0) }
         return BlockMeta(rowCount: rows.count, minTimestampNanos: ts.first!, maxTimestampNanos: ts.last!,
                          minSequence: seqValues.min()!, maxSequence: seqValues.max()!, chunks: chunks)
     }
@@ -129,7 +171,7 @@ public struct SegmentWriter {
     }
 
     private func writeChunk(_ raw: [UInt8], column: Int, preferred: Codec, stats: ChunkStats,
-                            into w: inout ByteWriter) -> ChunkHandle {
+                            base: Int, into w: inout ByteWriter) -> ChunkHandle {
         var codec = Codec.none
         var payload = raw
         if raw.count >= options.minCompressBytes {
@@ -144,7 +186,7 @@ public struct SegmentWriter {
         let offset = w.count
         w.writeBytes(payload)
         w.writeChecksum(of: offset..<w.count)
-        return ChunkHandle(column: column, codec: codec, offset: offset, storedLength: payload.count,
+        return ChunkHandle(column: column, codec: codec, offset: base + offset, storedLength: payload.count,
                            rawLength: raw.count, stats: stats)
     }
 }

@@ -50,7 +50,12 @@ import StrataTestSupport
         let lowCard: [[UInt8]] = (0..<1000).map { Array("svc-\($0 % 5)".utf8) }
         let highCard: [[UInt8]] = (0..<1000).map { Array("id-\($0)-ünï".utf8) }
         let edge: [[UInt8]] = [[], [], Array("x".utf8), [UInt8](repeating: 0xFF, count: 70_000)]
-        for values in [lowCard, highCard, edge, []] {
+        var rng = SeededRandom(seed: 1)
+        let hex: [[UInt8]] = (0..<500).map { _ in Array(String(UInt64.random(in: 0...UInt64.max, using: &rng) | 1 << 63, radix: 16).utf8) }
+        var w0 = ByteWriter()
+        StringColumn.encode(hex, into: &w0)
+        #expect(w0.bytes.first == 2 && w0.count < 500 * 9, "lowercase hex ids are stored as bytes")
+        for values in [lowCard, highCard, edge, [], hex] {
             var w = ByteWriter()
             StringColumn.encode(values, into: &w)
             let back = try w.bytes.withUnsafeBytes { p in
@@ -213,6 +218,50 @@ import StrataTestSupport
                 return v
             }
             #expect(back == values)
+        }
+    }
+}
+
+@Suite struct FieldReferenceTests {
+    @Test func messagesReferenceTheirRowsFieldsAndDecodeExactly() throws {
+        let messages = ["handled GET /api/v1/orders/7089859 in 20.59ms", "user 42 id=42 paid 0.50 of 0.5", "path /x/yz not here", "GET /api/v1/orders/7089859x"]
+            .map { Array($0.utf8) }
+        let fields: [[MessageTemplate.RowField]] = [
+            [.init(column: 12, value: .string("/api/v1/orders/7089859")), .init(column: 11, value: .float(20.59))],
+            [.init(column: 3, value: .int(42)), .init(column: 4, value: .float(0.5))],
+            [.init(column: 5, value: .string("/x/y"))],
+            [.init(column: 12, value: .string("/api/v1/orders/7089859"))],
+        ]
+        let col = MessageColumn.encode(messages, fields: fields)
+        var tpl = [UInt8](), vars = [MessageTemplate.Variable]()
+        MessageTemplate.split(messages[0], fields: fields[0], template: &tpl, vars: &vars)
+        #expect(vars.isEmpty, "path and duration both come from fields")
+        #expect(tpl == Array("handled GET ".utf8) + [0x15, 12] + Array(" in ".utf8) + [0x16, 11, 2] + Array("ms".utf8))
+        let back = try col.templates.bytes.withUnsafeBytes { t in
+            try col.numbers.bytes.withUnsafeBytes { n in
+                try col.strings.bytes.withUnsafeBytes { s in
+                    var tr = ByteReader(t, section: "t"), nr = ByteReader(n, section: "n"), sr = ByteReader(s, section: "s")
+                    return try MessageColumn.decode(rows: messages.count, templates: &tr, numbers: &nr, strings: &sr) { column, row in
+                        fields[row].first { $0.column == column }?.value
+                    }
+                }
+            }
+        }
+        #expect(back == messages)
+        #expect(col.templates.bytes.withUnsafeBytes { MessageColumn.referencedColumns(templates: $0, rows: 4) } == [12, 11, 3, 4])
+    }
+
+    @Test func aMissingReferencedFieldIsAnError() throws {
+        let col = MessageColumn.encode([Array("took 5 ms".utf8)], fields: [[.init(column: 9, value: .int(5))]])
+        #expect(throws: FormatError.self) {
+            try col.templates.bytes.withUnsafeBytes { t in
+                try col.numbers.bytes.withUnsafeBytes { n in
+                    try col.strings.bytes.withUnsafeBytes { s in
+                        var tr = ByteReader(t, section: "t"), nr = ByteReader(n, section: "n"), sr = ByteReader(s, section: "s")
+                        _ = try MessageColumn.decode(rows: 1, templates: &tr, numbers: &nr, strings: &sr)
+                    }
+                }
+            }
         }
     }
 }
