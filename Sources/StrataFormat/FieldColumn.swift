@@ -12,7 +12,7 @@ public enum FieldColumn {
     public static func encode(_ values: [FieldValue?], into w: inout ByteWriter) {
         var presence = PresenceBitmap(rows: values.count)
         var tags = [Int64]()
-        var ints = [Int64](), floats = [Double](), bools = [UInt64](), strings = [[UInt8]](), jsons = [[UInt8]]()
+        var ints = [Int64](), floats = [Double](), bools = [UInt64](), strings = [String](), jsons = [String]()
         for (i, v) in values.enumerated() {
             guard let v else { continue }
             presence.set(i)
@@ -21,8 +21,8 @@ public enum FieldColumn {
             case .int(let x): ints.append(x)
             case .float(let x): floats.append(x)
             case .bool(let x): bools.append(x ? 1 : 0)
-            case .string(let s): strings.append(Array(s.utf8))
-            case .json(let s): jsons.append(Array(s.utf8))
+            case .string(let s): strings.append(s)
+            case .json(let s): jsons.append(s)
             }
         }
         presence.encode(into: &w)

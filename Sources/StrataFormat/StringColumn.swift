@@ -11,33 +11,69 @@ public enum StringColumn {
     /// Appends the encoding of `values` (each value a byte array).
     public static func encode(_ values: [[UInt8]], into w: inout ByteWriter) {
         if let length = hexLength(values) {
-            w.writeUInt8(2)
-            w.writeVarint(UInt64(values.count))
-            w.writeVarint(UInt64(length))
-            for v in values {
-                for k in stride(from: 0, to: length, by: 2) { w.writeUInt8(nibble(v[k]) << 4 | nibble(v[k + 1])) }
-            }
+            writeHex(values, length: length, into: &w)
             return
         }
-        var dict = [ByteString: Int]()
-        for v in values {
-            let key = ByteString(v)
-            if dict[key] == nil {
-                dict[key] = 0
-                if dict.count > values.count / 2 + 16 { break }
+        encodeDictionaryOrPlain(values, key: { ByteString($0) }, bytes: { $0 }, into: &w)
+    }
+
+    /// Appends the encoding of `values` given as Strings; the bytes written are the same as for
+    /// their UTF-8 arrays, but small strings need no allocation per row.
+    public static func encode(_ values: [String], into w: inout ByteWriter) {
+        if let first = values.first, first.utf8.count >= 8, first.utf8.count % 2 == 0 {
+            let arrays = values.map { Array($0.utf8) }
+            if let length = hexLength(arrays) {
+                writeHex(arrays, length: length, into: &w)
+                return
             }
         }
-        if dict.count <= values.count / 2 + 16 {
-            let sorted = dict.keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }
-            for (i, k) in sorted.enumerated() { dict[ByteString(k)] = i }
+        encodeDictionaryOrPlain(values, key: { $0 }, bytes: { Array($0.utf8) }, into: &w)
+    }
+
+    static func writeHex(_ values: [[UInt8]], length: Int, into w: inout ByteWriter) {
+        w.writeUInt8(2)
+        w.writeVarint(UInt64(values.count))
+        w.writeVarint(UInt64(length))
+        for v in values {
+            for k in stride(from: 0, to: length, by: 2) { w.writeUInt8(nibble(v[k]) << 4 | nibble(v[k + 1])) }
+        }
+    }
+
+    /// Dictionary mode when at most half the values (plus 16) are distinct, else plain.
+    /// One hash lookup per value; codes are assigned in first-use order, then renumbered so the
+    /// dictionary is in ascending byte order.
+    static func encodeDictionaryOrPlain<V, K: Hashable>(_ values: [V], key: (V) -> K, bytes: (V) -> [UInt8],
+                                                       into w: inout ByteWriter) {
+        let maxDistinct = values.count / 2 + 16
+        var ids = [K: Int]()
+        var distinct = [[UInt8]]()
+        var codes = [Int64]()
+        codes.reserveCapacity(values.count)
+        var dictionary = true
+        for v in values {
+            let k = key(v)
+            if let id = ids[k] {
+                codes.append(Int64(id))
+            } else {
+                guard distinct.count < maxDistinct else { dictionary = false; break }
+                ids[k] = distinct.count
+                codes.append(Int64(distinct.count))
+                distinct.append(bytes(v))
+            }
+        }
+        if dictionary {
+            let order = distinct.indices.sorted { distinct[$0].lexicographicallyPrecedes(distinct[$1]) }
+            var rank = [Int64](repeating: 0, count: distinct.count)
+            for (r, i) in order.enumerated() { rank[i] = Int64(r) }
             w.writeUInt8(0)
-            w.writeVarint(UInt64(sorted.count))
-            for s in sorted { w.writeLengthPrefixed(s) }
-            IntColumn.encode(values.map { Int64(dict[ByteString($0)]!) }, layout: .aligned, into: &w)
+            w.writeVarint(UInt64(distinct.count))
+            for i in order { w.writeLengthPrefixed(distinct[i]) }
+            IntColumn.encode(codes.map { rank[Int($0)] }, layout: .aligned, into: &w)
         } else {
+            let all = values.map(bytes)
             w.writeUInt8(1)
-            IntColumn.encode(values.map { Int64($0.count) }, layout: .aligned, into: &w)
-            for v in values { w.writeBytes(v) }
+            IntColumn.encode(all.map { Int64($0.count) }, layout: .aligned, into: &w)
+            for v in all { w.writeBytes(v) }
         }
     }
 
