@@ -59,36 +59,62 @@ struct IngestCommand: ParsableCommand {
         let inputs = files.isEmpty ? ["-"] : files
         for input in inputs {
             let source = input == "-" ? "stdin" : input
-            let content: [UInt8]
-            if input == "-" {
-                content = readAllStdin()
-            } else {
-                content = try FileSystem.readFile(input)
-            }
-            bytes += content.count
+            let fd: Int32 = input == "-" ? 0 : open(input, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw IOError(path: input, operation: "open", errno: errno) }
+            defer { if fd != 0 { close(fd) } }
             var lineNo = 0
             let received = wallClockNanos()
-            try content.withUnsafeBytes { buf in
-                try LineParser.forEachLine(in: buf) { line in
-                    lineNo += 1
-                    // Receive time advances by 1 ns a line so that lines without a timestamp keep their order.
-                    let defaults = ParseDefaults(receivedAtNanos: received + Int64(lineNo), service: service, host: host,
-                                                 source: input == "-" ? "" : input)
-                    do {
-                        if let e = try parser.parse(line, defaults: defaults) {
-                            pending.append(e)
-                            if pending.count >= batch {
-                                try engine.append(pending)
-                                accepted += pending.count
-                                pending.removeAll(keepingCapacity: true)
-                            }
+            // Read in 4 MiB chunks; a line cut by a chunk boundary is carried into the next chunk.
+            var carry = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 4 << 20)
+            func handle(_ line: UnsafeRawBufferPointer) throws {
+                lineNo += 1
+                // Receive time advances by 1 ns a line so that lines without a timestamp keep their order.
+                let defaults = ParseDefaults(receivedAtNanos: received + Int64(lineNo), service: service, host: host,
+                                             source: input == "-" ? "" : input)
+                do {
+                    if let e = try parser.parse(line, defaults: defaults) {
+                        pending.append(e)
+                        if pending.count >= batch {
+                            try engine.append(pending)
+                            accepted += pending.count
+                            pending.removeAll(keepingCapacity: true)
                         }
-                    } catch let e as ParseError {
-                        rejected += 1
-                        if !quiet && rejected <= 20 { printError("\(source):\(lineNo): rejected: \(e)") }
                     }
+                } catch let e as ParseError {
+                    rejected += 1
+                    if !quiet && rejected <= 20 { printError("\(source):\(lineNo): rejected: \(e)") }
                 }
             }
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IOError(path: input, operation: "read", errno: errno)
+                }
+                if n == 0 { break }
+                bytes += n
+                try chunk.withUnsafeBytes { whole in
+                    let buf = UnsafeRawBufferPointer(rebasing: whole[0..<n])
+                    guard let lastNewline = buf.lastIndex(of: 0x0A) else {
+                        carry.append(contentsOf: buf)
+                        return
+                    }
+                    var start = 0
+                    if !carry.isEmpty {
+                        let firstNewline = buf.firstIndex(of: 0x0A)!
+                        carry.append(contentsOf: buf[0..<firstNewline])
+                        try carry.withUnsafeBytes { try handle($0) }
+                        carry.removeAll(keepingCapacity: true)
+                        start = firstNewline + 1
+                    }
+                    if start <= lastNewline {
+                        try LineParser.forEachLine(in: UnsafeRawBufferPointer(rebasing: buf[start..<lastNewline])) { try handle($0) }
+                    }
+                    carry.append(contentsOf: buf[(lastNewline + 1)...])
+                }
+            }
+            if !carry.isEmpty { try carry.withUnsafeBytes { try handle($0) } }
         }
         if !pending.isEmpty {
             try engine.append(pending)
@@ -99,19 +125,6 @@ struct IngestCommand: ParsableCommand {
         let rate = seconds > 0 ? Double(accepted) / seconds : 0
         print("accepted \(accepted) rejected \(rejected) in \(formatFixed(seconds, 3)) s (\(Int(rate)) logs/s, \(formatFixed(Double(bytes) / 1e6 / max(seconds, 1e-9), 1)) MB/s)")
     }
-}
-
-/// Reads standard input to its end.
-func readAllStdin() -> [UInt8] {
-    var out = [UInt8]()
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        out.append(contentsOf: chunk[0..<n])
-    }
-    return out
 }
 
 /// Writes a line to standard error.

@@ -2,6 +2,7 @@ import StrataFormat
 import StrataIO
 import StrataSegment
 import StrataWAL
+import Dispatch
 
 /// The storage engine of one data directory: WAL, memtable, flush to segments, manifest.
 ///
@@ -16,7 +17,11 @@ public final class Engine: @unchecked Sendable {
     public let options: EngineOptions
     public let readOnly: Bool
     private let lock = ConditionLock()
-    private let flushLock = ConditionLock()
+    /// Held by whoever is flushing (a caller of `flush`, or the background queue for its flush).
+    /// A semaphore, not a mutex: the background queue releases what `append`'s thread acquired.
+    private let flushLock = DispatchSemaphore(value: 1)
+    private let flushQueue = DispatchQueue(label: "strata.engine.flush")
+    private var backgroundError: EngineError?
     private var manifest: Manifest
     private var memtable: Memtable
     /// Memtables being flushed: still visible to queries until their segments are published.
@@ -116,37 +121,88 @@ public final class Engine: @unchecked Sendable {
             throw error
         }
         do throws(IOError) { try wal!.waitDurable(ticket) } catch { throw .io(error) }
-        if needsFlush { try flush() }
+        if needsFlush { try flushInBackground() }
         return ids
     }
 
-    /// Writes the memtable to segments, publishes them and drops the WAL files they cover.
+    /// A memtable frozen for flushing, with what its publication must record.
+    struct FrozenTable {
+        var table: Memtable
+        /// Every sequence at or below this is in `table` or already in segments.
+        var flushedSequence: UInt64
+        /// WAL files numbered below this hold only records of `table` (or older ones).
+        var walBoundary: UInt64
+    }
+
+    /// Writes the memtable to segments, publishes them and drops the WAL files they cover;
+    /// returns once they are durable (waiting for a background flush in progress first).
     public func flush() throws(EngineError) {
         guard !readOnly else { throw .readOnly }
-        flushLock.lock()
-        defer { flushLock.unlock() }
+        flushLock.wait()
+        defer { flushLock.signal() }
+        try throwBackgroundError()
         lock.lock()
-        guard let wal, !memtable.isEmpty else { lock.unlock(); return }
-        let frozen = memtable
-        memtable = Memtable(partitionDurationNanos: manifest.partitionDurationNanos)
-        flushing.append(frozen)
-        let flushedSeq = manifest.nextSequence &- 1
-        let boundary: UInt64
-        do throws(IOError) { boundary = try wal.rotate() } catch {
+        let frozen: FrozenTable?
+        do throws(EngineError) { frozen = try freezeLocked() } catch {
             lock.unlock()
-            throw .io(error)
+            throw error
         }
-        var next = manifest
         lock.unlock()
+        if let frozen { try writeFrozen(frozen) }
+    }
+
+    /// Swaps in an empty memtable and rotates the WAL (engine lock held). Nil when empty.
+    private func freezeLocked() throws(EngineError) -> FrozenTable? {
+        guard let wal, !memtable.isEmpty else { return nil }
+        let boundary: UInt64
+        do throws(IOError) { boundary = try wal.rotate() } catch { throw .io(error) }
+        let frozen = FrozenTable(table: memtable, flushedSequence: manifest.nextSequence &- 1, walBoundary: boundary)
+        memtable = Memtable(partitionDurationNanos: manifest.partitionDurationNanos)
+        flushing.append(frozen.table)
+        return frozen
+    }
+
+    /// Starts flushing the memtable on the background queue. Back-pressure: if the previous
+    /// background flush is still running, waits for it first, so at most two memtables exist.
+    private func flushInBackground() throws(EngineError) {
+        flushLock.wait()   // held until the background flush ends; the next caller waits here
+        try? throwBackgroundError()
+        lock.lock()
+        let frozen: FrozenTable?
+        do throws(EngineError) { frozen = try freezeLocked() } catch {
+            lock.unlock()
+            flushLock.signal()
+            throw error
+        }
+        lock.unlock()
+        guard let frozen else { flushLock.signal(); return }
+        flushQueue.async { [self] in
+            do throws(EngineError) { try writeFrozen(frozen) } catch {
+                lock.withLock { backgroundError = error }
+            }
+            flushLock.signal()
+        }
+    }
+
+    private func throwBackgroundError() throws(EngineError) {
+        let e: EngineError? = lock.withLock { let e = backgroundError; backgroundError = nil; return e }
+        if let e { throw e }
+    }
+
+    /// Writes a frozen memtable's segments, publishes them in the manifest, deletes covered WAL files.
+    /// Callers hold `flushLock`, so publications happen in freeze order.
+    private func writeFrozen(_ frozen: FrozenTable) throws(EngineError) {
+        var added = [SegmentRecord]()
+        var nextID = lock.withLock { manifest.nextSegmentID }
         do throws(IOError) {
             let writer = SegmentWriter(options: options.segment)
             var dirs = Set<String>()
-            for (start, entries) in frozen.partitions.sorted(by: { $0.key < $1.key }) {
+            for (start, entries) in frozen.table.partitions.sorted(by: { $0.key < $1.key }) {
                 let dirName = "partitions/" + Timestamp.compactLabel(start)
                 let dir = options.dataDirectory + "/" + dirName
                 try FileSystem.createDirectory(dir)
-                let id = next.nextSegmentID
-                next.nextSegmentID += 1
+                let id = nextID
+                nextID += 1
                 let name = dirName + "/" + Self.segmentFileName(id)
                 let size = try writer.write(entries, partitionStartNanos: start, to: options.dataDirectory + "/" + name)
                 var minTs = Int64.max, maxTs = Int64.min, minSeq = UInt64.max, maxSeq = UInt64.min
@@ -154,25 +210,28 @@ public final class Engine: @unchecked Sendable {
                     minTs = min(minTs, e.timestampNanos); maxTs = max(maxTs, e.timestampNanos)
                     minSeq = min(minSeq, e.sequence); maxSeq = max(maxSeq, e.sequence)
                 }
-                next.segments.append(SegmentRecord(id: id, path: name, partitionStartNanos: start, minTimestampNanos: minTs,
-                                                   maxTimestampNanos: maxTs, minSequence: minSeq, maxSequence: maxSeq,
-                                                   rowCount: UInt64(entries.count), sizeInBytes: UInt64(size), level: 0))
+                added.append(SegmentRecord(id: id, path: name, partitionStartNanos: start, minTimestampNanos: minTs,
+                                           maxTimestampNanos: maxTs, minSequence: minSeq, maxSequence: maxSeq,
+                                           rowCount: UInt64(entries.count), sizeInBytes: UInt64(size), level: 0))
                 dirs.insert(dir)
             }
             for d in dirs { try FileSystem.syncDirectory(d) }
             try FileSystem.syncDirectory(options.dataDirectory + "/partitions")
             lock.lock()
-            next.nextSequence = manifest.nextSequence
-            next.flushedSequence = flushedSeq
+            var next = manifest
+            next.segments += added
+            next.nextSegmentID = nextID
+            next.flushedSequence = frozen.flushedSequence
             next.generation += 1
             do throws(IOError) { try FileSystem.writeAtomically(next.encode(), to: manifestPath) } catch {
                 lock.unlock()
                 throw error
             }
             manifest = next
-            flushing.removeAll { $0 === frozen }
+            flushing.removeAll { $0 === frozen.table }
+            let w = wal
             lock.unlock()
-            try wal.removeFiles(before: boundary)
+            try w?.removeFiles(before: frozen.walBoundary)
         } catch {
             throw .io(error)
         }

@@ -6,6 +6,7 @@ import StrataParse
 import StrataQuery
 import StrataTestSupport
 import StrataWAL
+import Dispatch
 
 @Suite struct EngineTests {
     func options(_ dir: TemporaryDirectory, memtableMaxBytes: Int = 1 << 30) -> EngineOptions {
@@ -146,6 +147,28 @@ import StrataWAL
             #expect(try q.search(SearchRequest(query: "service:\(sys) error", limit: 1)).total == expectedTerm[sys], "\(sys) 'error' count")
         }
         #expect(expectedTerm.values.reduce(0, +) > 0, "the corpus does contain errors")
+    }
+
+    @Test func concurrentAppendsWithBackgroundFlushesLoseNothing() throws {
+        let dir = TemporaryDirectory()
+        let engine = try Engine(options: options(dir, memtableMaxBytes: 64 << 10))
+        let threads = 4, batches = 30, perBatch = 50
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for b in 0..<batches {
+                let batch = (0..<perBatch).map { i in
+                    LogEntry(timestampNanos: 1_795_910_400_000_000_000 + Int64(t * 1_000_000 + b * 1000 + i), message: "t\(t) b\(b) i\(i)")
+                }
+                try! engine.append(batch)
+            }
+        }
+        try engine.close()
+        let ro = try Engine(options: options(dir), readOnly: true)
+        let m = ro.currentManifest
+        #expect(m.segments.count > 3, "the small memtable must have flushed several times in the background")
+        #expect(m.segments.reduce(0) { $0 + $1.rowCount } == UInt64(threads * batches * perBatch))
+        #expect(m.flushedSequence == UInt64(threads * batches * perBatch))
+        let r = try QueryExecutor(engine: ro).search(SearchRequest(query: "t3 b29", limit: 1000))
+        #expect(r.total == perBatch)
     }
 
     @Test func secondWriterIsLockedOut() throws {
