@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StrataCLI", dependencies: [
-            "StrataEngine", "StrataQuery", "StrataParse",
+            "StrataEngine", "StrataQuery", "StrataParse", "StrataSegment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),

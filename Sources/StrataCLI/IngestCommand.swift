@@ -3,6 +3,7 @@ import StrataEngine
 import StrataFormat
 import StrataIO
 import StrataParse
+import StrataSegment
 import StrataWAL
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +36,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Partition width in minutes (only when the data directory is created).")
     var partitionMinutes: Int = 60
 
+    @Option(help: "zstd level for segment columns (1-22; higher is smaller and slower).")
+    var zstdLevel: Int32 = 9
+
     @Flag(help: "Print nothing but the summary line.")
     var quiet = false
 
@@ -47,9 +51,11 @@ struct IngestCommand: ParsableCommand {
         }
         guard let policy = FsyncPolicy(fsync) else { throw ValidationError("unknown fsync policy '\(fsync)'") }
         guard batch > 0, partitionMinutes > 0 else { throw ValidationError("--batch and --partition-minutes must be positive") }
+        guard (1...22).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...22") }
         let options = EngineOptions(dataDirectory: data.dataDir,
                                     partitionDurationNanos: Int64(partitionMinutes) * 60_000_000_000,
-                                    wal: WALOptions(fsync: policy))
+                                    wal: WALOptions(fsync: policy),
+                                    segment: SegmentWriterOptions(zstdLevel: zstdLevel))
         let engine = try Engine(options: options)
         let parser = LineParser(format: fmt)
         let started = monotonicNanos()
