@@ -29,5 +29,10 @@ RUNS ?= 3
 bench-ingest: release
 	bash tools/bench-ingest.sh $(N) $(RUNS)
 
+# libFuzzer + ASan over every decoder and parser (Fuzz/ package); FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	bash tools/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf .build

@@ -9,6 +9,9 @@ let package = Package(
     products: [
         .executable(name: "strata", targets: ["strata"]),
         .executable(name: "segtool", targets: ["segtool"]),
+        .library(name: "StrataFormat", targets: ["StrataFormat"]),
+        .library(name: "StrataWAL", targets: ["StrataWAL"]),
+        .library(name: "StrataSegment", targets: ["StrataSegment"]),
         .library(name: "StrataEngine", targets: ["StrataEngine"]),
         .library(name: "StrataQuery", targets: ["StrataQuery"]),
         .library(name: "StrataParse", targets: ["StrataParse"]),

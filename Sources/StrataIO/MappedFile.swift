@@ -16,6 +16,7 @@ public final class MappedFile: @unchecked Sendable {
     /// Maps `path` read-only.
     public init(path: String) throws(IOError) {
         self.path = path
+        owned = false
         let h = try FileHandle(path: path, flags: O_RDONLY)
         let size = try h.size()
         if size == 0 {
@@ -30,7 +31,21 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
+    private let owned: Bool
+
+    /// Holds a private copy of `contents` as if it were the mapped file `path` (for in-memory
+    /// readers such as fuzz targets; no file is touched).
+    public init(copying contents: [UInt8], path: String) {
+        self.path = path
+        owned = true
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(contents.count, 1), alignment: 16)
+        contents.withUnsafeBytes { if let src = $0.baseAddress { p.copyMemory(from: src, byteCount: $0.count) } }
+        base = p
+        bytes = UnsafeRawBufferPointer(start: p, count: contents.count)
+    }
+
     deinit {
-        if let base { munmap(base, bytes.count) }
+        guard let base else { return }
+        if owned { base.deallocate() } else { munmap(base, bytes.count) }
     }
 }

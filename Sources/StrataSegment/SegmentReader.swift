@@ -17,9 +17,20 @@ public final class SegmentReader: @unchecked Sendable {
     public let fieldColumns: [String: Int]
 
     /// Maps and opens `path`.
-    public init(path: String) throws(SegmentError) {
-        self.path = path
+    public convenience init(path: String) throws(SegmentError) {
+        let file: MappedFile
         do throws(IOError) { file = try MappedFile(path: path) } catch { throw .io(error) }
+        try self.init(file: file)
+    }
+
+    /// Opens a segment held in memory (`name` is used in error messages).
+    public convenience init(bytes: [UInt8], name: String) throws(SegmentError) {
+        try self.init(file: MappedFile(copying: bytes, path: name))
+    }
+
+    init(file: MappedFile) throws(SegmentError) {
+        self.path = file.path
+        self.file = file
         let bytes = file.bytes
         do throws(FormatError) {
             header = try SegmentHeader.decode(from: bytes)

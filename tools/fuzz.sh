@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in Fuzz/ with AddressSanitizer and runs each for FUZZ_SECONDS.
+# Seeds: format-spec/vectors, corpus lines, queries. Crashes land in Fuzz/artifacts/ and fail the run.
+# Usage: tools/fuzz.sh [SECONDS=20] [TARGET...]
+set -euo pipefail
+SECONDS_EACH=${1:-20}
+shift || true
+cd "$(dirname "$0")/../Fuzz"
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser)
+swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
+V=../format-spec/vectors
+CORPUS=${STRATA_CORPUS:-../../shared/corpus}
+mkdir -p artifacts
+for t in "${TARGETS[@]}"; do
+    work=corpus-work/$t
+    mkdir -p "$work"
+    case $t in
+        FuzzSegment) cp $V/segment/*.seg "$work/" ;;
+        FuzzWAL) cp $V/wal/*.wal "$work/" ;;
+        FuzzManifest) cp $V/manifest/MANIFEST "$work/" ;;
+        FuzzColumns) for f in $V/column-encodings/*.bin; do printf '\x00\x04' | cat - "$f" > "$work/$(basename "$f")"; done ;;
+        FuzzMessage) printf 'user 42 logged in from 10.0.0.1 in 12.5ms' > "$work/m1"; printf 'blk_-1608999687919862906 081109 GET /api' > "$work/m2" ;;
+        FuzzEntryBatch) tail -c +57 $V/wal/*.wal > "$work/b1" ;;
+        FuzzLineParser)
+            printf '{"ts":"2026-11-29T00:00:00Z","level":"warn","msg":"x \\u00e9","a":{"b":[1,2]},"tags":["t"]}' > "$work/j"
+            printf 'ts=1 level=info msg="hello world" n=5 f=1.5 ok=true' > "$work/l"
+            if [ -d "$CORPUS/loghub" ]; then for f in "$CORPUS"/loghub/*/*_2k.log; do head -c 400 "$f" | head -1 > "$work/$(basename "$f")"; done; fi ;;
+        FuzzQueryParser) printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q" ;;
+    esac
+    echo "== $t for ${SECONDS_EACH}s"
+    SWIFT_BACKTRACE=enable=no ./.build/debug/$t -max_total_time="$SECONDS_EACH" -rss_limit_mb=3072 -max_len=65536 \
+        -artifact_prefix=artifacts/$t- -print_final_stats=1 "$work" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|Fatal|SUMMARY|crash-|Done" || true
+    if ls artifacts/$t-* >/dev/null 2>&1; then echo "FUZZ FAILURE in $t: $(ls artifacts/$t-*)"; exit 1; fi
+done
+echo "fuzz: all targets ran clean"
