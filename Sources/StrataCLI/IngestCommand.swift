@@ -80,6 +80,7 @@ struct IngestCommand: ParsableCommand {
                                              source: input == "-" ? "" : input)
                 do {
                     if let e = try parser.parse(line, defaults: defaults) {
+                        if let reason = e.validationError { throw ParseError(reason, at: 0) }
                         pending.append(e)
                         if pending.count >= batch {
                             try engine.append(pending)

@@ -3,6 +3,9 @@ import StrataIO
 import StrataSegment
 import StrataWAL
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The storage engine of one data directory: WAL, memtable, flush to segments, manifest.
 ///
@@ -21,7 +24,8 @@ public final class Engine: @unchecked Sendable {
     /// A semaphore, not a mutex: the background queue releases what `append`'s thread acquired.
     private let flushLock = DispatchSemaphore(value: 1)
     private let flushQueue = DispatchQueue(label: "strata.engine.flush")
-    private var backgroundError: EngineError?
+    /// Set by the first failed flush or WAL write; every later write throws it (see `EngineError.failed`).
+    private var failure: EngineError?
     private var manifest: Manifest
     private var memtable: Memtable
     /// Memtables being flushed: still visible to queries until their segments are published.
@@ -43,17 +47,35 @@ public final class Engine: @unchecked Sendable {
         let dir = options.dataDirectory
         do throws(IOError) {
             if !readOnly {
+                let fresh = !FileSystem.isDirectory(dir + "/partitions")
                 try FileSystem.createDirectory(dir + "/partitions")
+                try FileSystem.createDirectory(dir + "/wal")
+                if fresh {
+                    // Make the new directories themselves durable.
+                    try FileSystem.syncDirectory(dir)
+                    try FileSystem.syncDirectory(FileSystem.parent(of: dir))
+                }
                 dirLock = try DirectoryLock(directory: dir)
             }
         } catch { throw .io(error) }
         if FileSystem.exists(dir + "/MANIFEST") {
             let bytes: [UInt8]
-            do throws(IOError) { bytes = try FileSystem.readFile(dir + "/MANIFEST") } catch { throw .io(error) }
+            do throws(IOError) {
+                let size = try FileSystem.fileSize(dir + "/MANIFEST")
+                guard size <= Limits.maxManifestBytes else {
+                    throw IOError(path: dir + "/MANIFEST", operation: "read (file larger than \(Limits.maxManifestBytes) bytes)", errno: EFBIG)
+                }
+                bytes = try FileSystem.readFile(dir + "/MANIFEST")
+            } catch { throw .io(error) }
             do throws(FormatError) {
                 manifest = try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> Manifest in try Manifest.decode(from: p) }
             } catch { throw .format(error.inFile(dir + "/MANIFEST")) }
         } else {
+            // No manifest but segment files: refuse rather than start empty and orphan them.
+            let partitions = (try? FileSystem.listDirectory(dir + "/partitions")) ?? []
+            if partitions.contains(where: { !((try? FileSystem.listDirectory(dir + "/partitions/" + $0)) ?? []).isEmpty }) {
+                throw .format(FormatError.invalid("MANIFEST", at: 0, "missing, but partitions/ holds segment files; restore the MANIFEST instead of starting an empty store").inFile(dir + "/MANIFEST"))
+            }
             manifest = Manifest(partitionDurationNanos: options.partitionDurationNanos)
             if !readOnly {
                 do throws(IOError) { try FileSystem.writeAtomically(manifest.encode(), to: dir + "/MANIFEST") } catch { throw .io(error) }
@@ -88,25 +110,47 @@ public final class Engine: @unchecked Sendable {
     public func append(_ entries: [LogEntry]) throws(EngineError) -> [LogID] {
         guard !readOnly else { throw .readOnly }
         guard !entries.isEmpty else { return [] }
+        for (i, e) in entries.enumerated() {
+            if let reason = e.validationError { throw .invalidEntry(index: i, reason: reason) }
+        }
         var ids = [LogID]()
         ids.reserveCapacity(entries.count)
-        let ticket: WALWriter.Ticket
+        var ticket: WALWriter.Ticket = 0
         var needsFlush = false
+        let log: WALWriter
         lock.lock()
         do throws(EngineError) {
+            if let failure { throw failure }
             guard !isClosed, let wal else { throw .closed }
+            log = wal
             let first = manifest.nextSequence
-            var payload = ByteWriter(capacity: entries.count * 160)
-            payload.writeVarint(UInt64(entries.count))
+            // One WAL record per ~32 MiB of encoded entries, far below the record limit.
+            var payload = ByteWriter(capacity: min(entries.count * 160, 1 << 24))
+            var recordFirst = first
+            var inRecord = 0
+            func enqueue() throws(EngineError) {
+                var record = ByteWriter(capacity: payload.count + 10)
+                record.writeVarint(UInt64(inRecord))
+                record.writeBytes(payload.bytes)
+                do throws(IOError) { ticket = try log.enqueue(firstSequence: recordFirst, payload: record.bytes) } catch {
+                    failure = .failed("WAL write: \(error)")
+                    throw .io(error)
+                }
+            }
             for (i, e) in entries.enumerated() {
                 var e = e
                 e.sequence = first &+ UInt64(i)
                 LogEntryCodec.encode(e, into: &payload)
                 ids.append(e.id)
+                inRecord += 1
+                if payload.count >= Limits.maxWALRecordBytes / 2 {
+                    try enqueue()
+                    payload = ByteWriter(capacity: 1 << 20)
+                    recordFirst = e.sequence &+ 1
+                    inRecord = 0
+                }
             }
-            do throws(IOError) {
-                ticket = try wal.enqueue(firstSequence: first, payload: payload.bytes)
-            } catch { throw .io(error) }
+            if inRecord > 0 { try enqueue() }
             manifest.nextSequence = first &+ UInt64(entries.count)
             for (i, e) in entries.enumerated() {
                 var e = e
@@ -120,7 +164,10 @@ public final class Engine: @unchecked Sendable {
             lock.unlock()
             throw error
         }
-        do throws(IOError) { try wal!.waitDurable(ticket) } catch { throw .io(error) }
+        do throws(IOError) { try log.waitDurable(ticket) } catch {
+            lock.withLock { if failure == nil { failure = .failed("WAL write: \(error)") } }
+            throw .io(error)
+        }
         if needsFlush { try flushInBackground() }
         return ids
     }
@@ -140,7 +187,7 @@ public final class Engine: @unchecked Sendable {
         guard !readOnly else { throw .readOnly }
         flushLock.wait()
         defer { flushLock.signal() }
-        try throwBackgroundError()
+        try throwIfFailed()
         lock.lock()
         let frozen: FrozenTable?
         do throws(EngineError) { frozen = try freezeLocked() } catch {
@@ -155,7 +202,10 @@ public final class Engine: @unchecked Sendable {
     private func freezeLocked() throws(EngineError) -> FrozenTable? {
         guard let wal, !memtable.isEmpty else { return nil }
         let boundary: UInt64
-        do throws(IOError) { boundary = try wal.rotate() } catch { throw .io(error) }
+        do throws(IOError) { boundary = try wal.rotate() } catch {
+            if failure == nil { failure = .failed("WAL rotation: \(error)") }
+            throw .io(error)
+        }
         let frozen = FrozenTable(table: memtable, flushedSequence: manifest.nextSequence &- 1, walBoundary: boundary)
         memtable = Memtable(partitionDurationNanos: manifest.partitionDurationNanos)
         flushing.append(frozen.table)
@@ -166,7 +216,10 @@ public final class Engine: @unchecked Sendable {
     /// background flush is still running, waits for it first, so at most two memtables exist.
     private func flushInBackground() throws(EngineError) {
         flushLock.wait()   // held until the background flush ends; the next caller waits here
-        try? throwBackgroundError()
+        do throws(EngineError) { try throwIfFailed() } catch {
+            flushLock.signal()
+            throw error
+        }
         lock.lock()
         let frozen: FrozenTable?
         do throws(EngineError) { frozen = try freezeLocked() } catch {
@@ -178,20 +231,30 @@ public final class Engine: @unchecked Sendable {
         guard let frozen else { flushLock.signal(); return }
         flushQueue.async { [self] in
             do throws(EngineError) { try writeFrozen(frozen) } catch {
-                lock.withLock { backgroundError = error }
+                // The frozen entries stay queryable and in the WAL; refuse writes so that no later
+                // flush publishes a flushedSequence covering them (which would delete their WAL files).
+                lock.withLock { if failure == nil { failure = .failed("flush: \(error)") } }
             }
             flushLock.signal()
         }
     }
 
-    private func throwBackgroundError() throws(EngineError) {
-        let e: EngineError? = lock.withLock { let e = backgroundError; backgroundError = nil; return e }
+    private func throwIfFailed() throws(EngineError) {
+        let e: EngineError? = lock.withLock { failure }
         if let e { throw e }
     }
 
     /// Writes a frozen memtable's segments, publishes them in the manifest, deletes covered WAL files.
-    /// Callers hold `flushLock`, so publications happen in freeze order.
+    /// Callers hold `flushLock`, so publications happen in freeze order. On failure the engine
+    /// is marked failed (see `failure`).
     private func writeFrozen(_ frozen: FrozenTable) throws(EngineError) {
+        do throws(EngineError) { try writeFrozenUnchecked(frozen) } catch {
+            lock.withLock { if failure == nil { failure = .failed("flush: \(error)") } }
+            throw error
+        }
+    }
+
+    private func writeFrozenUnchecked(_ frozen: FrozenTable) throws(EngineError) {
         var added = [SegmentRecord]()
         var nextID = lock.withLock { manifest.nextSegmentID }
         do throws(IOError) {
@@ -246,19 +309,25 @@ public final class Engine: @unchecked Sendable {
     /// Flushes everything and releases the directory. Idempotent.
     public func close() throws(EngineError) {
         if readOnly { lock.withLock { isClosed = true }; return }
-        if lock.withLock({ isClosed }) { return }
-        try flush()
+        // Refuse new appends first, so nothing lands between the final flush and the WAL deletion.
+        let alreadyClosed: Bool = lock.withLock { let was = isClosed; isClosed = true; return was }
+        if alreadyClosed { return }
+        var flushError: EngineError? = nil
+        do throws(EngineError) { try flush() } catch { flushError = error }
         lock.lock()
-        isClosed = true
         let w = wal
         wal = nil
+        let failed = failure != nil || flushError != nil
         lock.unlock()
         do throws(IOError) {
             try w?.close()
-            // Every record is in a segment now, the current file included.
-            if let w { try w.removeFiles(before: w.currentFileNumber + 1) }
+            // Every record is in a segment now, the current file included — unless a flush
+            // failed, in which case the WAL is kept for replay on the next open.
+            if let w, !failed { try w.removeFiles(before: w.currentFileNumber + 1) }
         } catch { throw .io(error) }
         dirLock?.release()
+        if let flushError { throw flushError }
+        if let f = lock.withLock({ failure }) { throw f }
     }
 
     /// A consistent view for a query: the live segments and the unflushed entries.

@@ -33,6 +33,11 @@ public enum EngineError: Error, CustomStringConvertible {
     case format(FormatError)
     case readOnly
     case closed
+    /// Entry `index` of the batch exceeds a format limit; nothing of the batch was stored.
+    case invalidEntry(index: Int, reason: String)
+    /// An earlier flush or WAL write failed; the engine refuses writes until it is reopened
+    /// (reopening replays the WAL, which still holds every acknowledged entry).
+    case failed(String)
 
     public var description: String {
         switch self {
@@ -40,6 +45,8 @@ public enum EngineError: Error, CustomStringConvertible {
         case .format(let e): e.description
         case .readOnly: "the engine was opened read-only"
         case .closed: "the engine is closed"
+        case .invalidEntry(let i, let reason): "entry \(i) of the batch rejected: \(reason)"
+        case .failed(let why): "the engine stopped accepting writes after an earlier failure: \(why)"
         }
     }
 }

@@ -142,12 +142,12 @@ public struct BlockIndex: Equatable, Sendable {
     public static func decode(from r: inout ByteReader, dataEnd: Int) throws(FormatError) -> BlockIndex {
         let nc = try r.readLength(limit: Limits.maxColumnsPerSegment, "column count")
         var columns = [ColumnDescriptor]()
-        var names = Set<ColumnDescriptor>()
+        var names = Set<UTF8Key>()   // byte comparison: canonically equivalent names are distinct columns
         for _ in 0..<nc {
             let at = r.absoluteOffset
             guard let kind = ColumnKind(rawValue: try r.readUInt8()) else { throw FormatError.invalid(r.section, at: at, "unknown column kind") }
             let d = ColumnDescriptor(kind: kind, name: try r.readString(limit: Limits.maxShortStringBytes))
-            guard names.insert(d).inserted else { throw FormatError.invalid(r.section, at: at, "duplicate column \(d.name)") }
+            guard names.insert(UTF8Key(String(UInt8(d.kind.rawValue)) + "/" + d.name)).inserted else { throw FormatError.invalid(r.section, at: at, "duplicate column \(d.name)") }
             columns.append(d)
         }
         let nb = try r.readLength(limit: Limits.maxBlocksPerSegment, "block count")

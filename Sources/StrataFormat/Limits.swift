@@ -25,6 +25,17 @@ public enum Limits {
     public static let maxColumnsPerSegment = 1 << 16
     /// Most blocks in one segment.
     public static let maxBlocksPerSegment = 1 << 20
+    /// A block is cut once its entries reach this many bytes (64 MiB), whatever `rowsPerBlock`
+    /// says: a block's message streams then stay far below `maxChunkRawBytes`.
+    public static let maxBlockInputBytes = 64 << 20
+    /// Largest encoded tag list of one row: every tag at its limit plus its length prefix.
+    public static let maxTagBytesPerRow = maxTagsPerEntry * (maxShortStringBytes + 3)
+    /// Longest relative segment path in the manifest.
+    public static let maxSegmentPathBytes = 4096
+    /// Earliest accepted timestamp (−2⁶² ns, year 1823): keeps partition arithmetic far from overflow.
+    public static let minTimestampNanos: Int64 = -(1 << 62)
+    /// Latest accepted timestamp (2⁶³ − 2⁶⁰ ns, year 2225), for the same reason.
+    public static let maxTimestampNanos: Int64 = Int64.max - (1 << 60)
     /// Largest decompressed column chunk (256 MiB).
     public static let maxChunkRawBytes = 256 << 20
     /// Largest block index section (256 MiB).

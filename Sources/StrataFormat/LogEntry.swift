@@ -86,6 +86,30 @@ public struct LogEntry: Sendable, Equatable {
         return nil
     }
 
+    /// Why this entry cannot be stored (a `Limits` bound it exceeds), or nil when it can.
+    /// Writers check this before logging an entry: every reader refuses what exceeds a limit.
+    public var validationError: String? {
+        if timestampNanos < Limits.minTimestampNanos || timestampNanos > Limits.maxTimestampNanos {
+            return "timestamp outside the supported range (years 1823–2225)"
+        }
+        if message.utf8.count > Limits.maxMessageBytes { return "message longer than \(Limits.maxMessageBytes) bytes" }
+        for (name, s) in [("service", service), ("host", host), ("source", source)] where s.utf8.count > Limits.maxShortStringBytes {
+            return "\(name) longer than \(Limits.maxShortStringBytes) bytes"
+        }
+        if fields.count > Limits.maxFieldsPerEntry { return "more than \(Limits.maxFieldsPerEntry) fields" }
+        for f in fields {
+            if f.key.utf8.count > Limits.maxShortStringBytes { return "field key longer than \(Limits.maxShortStringBytes) bytes" }
+            switch f.value {
+            case .string(let s), .json(let s):
+                if s.utf8.count > Limits.maxFieldValueBytes { return "field \(f.key) longer than \(Limits.maxFieldValueBytes) bytes" }
+            default: break
+            }
+        }
+        if tags.count > Limits.maxTagsPerEntry { return "more than \(Limits.maxTagsPerEntry) tags" }
+        for t in tags where t.utf8.count > Limits.maxShortStringBytes { return "tag longer than \(Limits.maxShortStringBytes) bytes" }
+        return nil
+    }
+
     /// Approximate in-memory size, used to bound the memtable.
     public var approximateBytes: Int {
         var n = 64 + message.utf8.count + service.utf8.count + host.utf8.count + source.utf8.count

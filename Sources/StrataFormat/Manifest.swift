@@ -122,7 +122,7 @@ public struct Manifest: Equatable, Sendable {
         var ids = Set<UInt64>()
         for _ in 0..<n {
             let at = body.absoluteOffset
-            let s = SegmentRecord(id: try body.readVarint(), path: try body.readString(limit: 4096),
+            let s = SegmentRecord(id: try body.readVarint(), path: try body.readString(limit: Limits.maxSegmentPathBytes),
                                   partitionStartNanos: try body.readZigzag(), minTimestampNanos: try body.readZigzag(),
                                   maxTimestampNanos: try body.readZigzag(), minSequence: try body.readVarint(),
                                   maxSequence: try body.readVarint(), rowCount: try body.readVarint(),

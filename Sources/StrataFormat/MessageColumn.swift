@@ -203,6 +203,9 @@ public struct MessageColumn {
                         throw FormatError.invalid(t.section, at: codesAt, "row \(row) references string field column \(column), which it lacks")
                     }
                     msg.append(contentsOf: text.utf8)
+                    if msg.count > Limits.maxMessageBytes {
+                        throw FormatError.invalid(t.section, at: codesAt, "decoded message exceeds \(Limits.maxMessageBytes) bytes")
+                    }
                 case .fieldNumber(let column, let scale):
                     guard let v = field(column, row), let x = MessageTemplate.referencedNumber(v, scale: scale) else {
                         throw FormatError.invalid(t.section, at: codesAt, "row \(row) references numeric field column \(column), which it lacks")

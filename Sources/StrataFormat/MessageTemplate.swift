@@ -71,6 +71,9 @@ public enum MessageTemplate {
         var i = 0
         let refs = fields.isEmpty ? [] : textReferences(m, fields)
         var nextRef = 0
+        // Variables and references together stay within the reader's limit.
+        let budget = Limits.maxVariablesPerTemplate - refs.count
+        var numberRefs = 0
         while i < n {
             if nextRef < refs.count && refs[nextRef].start == i {
                 template.append(fieldTextPlaceholder)
@@ -93,15 +96,15 @@ public enum MessageTemplate {
                 if firstDigit < 0 && m[j] &- 0x30 < 10 { firstDigit = j }
                 j += 1
             }
-            if firstDigit < 0 || vars.count >= Limits.maxVariablesPerTemplate {
+            if firstDigit < 0 || vars.count + numberRefs >= budget {
                 // Static text; past the variable limit, the rest of a huge message stays in the template.
                 template.append(contentsOf: m[i..<j])
             } else if let number = parseNumber(m, i, j) {
-                appendNumber(number, fields: fields, template: &template, vars: &vars)
+                if appendNumber(number, fields: fields, template: &template, vars: &vars) { numberRefs += 1 }
             } else if let (start, end, number) = embeddedNumber(m, i, j, firstDigit: firstDigit) {
                 // One number inside an otherwise digit-free token: `blk_123`, `12.5ms`, `user42`.
                 template.append(contentsOf: m[i..<start])
-                appendNumber(number, fields: fields, template: &template, vars: &vars)
+                if appendNumber(number, fields: fields, template: &template, vars: &vars) { numberRefs += 1 }
                 template.append(contentsOf: m[end..<j])
             } else {
                 template.append(stringPlaceholder)
@@ -116,18 +119,19 @@ public enum MessageTemplate {
 
     static let powers: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
 
-    /// Emits a number: a reference to an equal numeric field of the row, else a variable.
-    static func appendNumber(_ x: Number, fields: [RowField], template: inout [UInt8], vars: inout [Variable]) {
+    /// Emits a number: a reference to an equal numeric field of the row (returns true), else a variable.
+    static func appendNumber(_ x: Number, fields: [RowField], template: inout [UInt8], vars: inout [Variable]) -> Bool {
         if x.width == 0 {
             for f in fields where numberEquals(x, f.value) {
                 template.append(fieldNumberPlaceholder)
                 appendVarint(UInt64(f.column), to: &template)
                 template.append(x.scale)
-                return
+                return true
             }
         }
         appendPlaceholder(x, to: &template)
         vars.append(.number(x.value, scale: x.scale))
+        return false
     }
 
     /// Whether rendering field value `v` with `x.scale` fraction digits gives exactly `x`.
@@ -147,8 +151,9 @@ public enum MessageTemplate {
         switch v {
         case .int(let i): return scale == 0 ? i : nil
         case .float(let d):
-            guard d.isFinite, abs(d) < 9.0e15 else { return nil }
-            return Int64((d * powers[Int(scale)]).rounded())
+            let y = (d * powers[Int(scale)]).rounded()
+            guard y.isFinite, abs(y) < 9.0e18 else { return nil }
+            return Int64(y)
         default: return nil
         }
     }
@@ -157,7 +162,7 @@ public enum MessageTemplate {
     /// boundaries, ordered by position; each field is referenced at most once.
     static func textReferences(_ m: [UInt8], _ fields: [RowField]) -> [(start: Int, end: Int, column: Int)] {
         var out = [(start: Int, end: Int, column: Int)]()
-        for f in fields {
+        for f in fields where out.count < Limits.maxVariablesPerTemplate / 2 {
             guard case .string(let s) = f.value, s.utf8.count >= 4, s.utf8.count <= m.count else { continue }
             let needle = Array(s.utf8)
             let n = needle.count
@@ -327,6 +332,7 @@ public enum MessageTemplate {
                 }
                 guard column < UInt64(Limits.maxColumnsPerSegment) else { throw bad("field column \(column) out of range") }
                 if !run.isEmpty { parts.append(.text(run)); run = [] }
+                variables += 1
                 if b == fieldTextPlaceholder {
                     parts.append(.fieldText(column: Int(column)))
                     i = k

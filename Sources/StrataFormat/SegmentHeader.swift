@@ -54,6 +54,8 @@ public struct SegmentHeader: Equatable, Sendable {
         if !file[0..<8].elementsEqual(magic) {
             throw FormatError(.badMagic, section: section, offset: 0, detail: "expected magic STRATSEG")
         }
+        // Version before checksum: a newer writer may lay the header out differently.
+        try FormatVersion.check(UInt16(file[8]) | UInt16(file[9]) << 8, section: section, offset: 8)
         try verifyChecksum(file, covered: 0..<56, base: 0, section: section)
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: file[0..<56]), section: section)
         try r.skip(8)
@@ -128,15 +130,15 @@ public struct SegmentFooter: Equatable, Sendable {
             throw FormatError(.badMagic, section: section, offset: at + 40, detail: "expected magic STRATEND (file truncated or not a segment)")
         }
         let region = UnsafeRawBufferPointer(rebasing: file[at...])
+        try FormatVersion.check(UInt16(region[24]) | UInt16(region[25]) << 8, section: section, offset: at + 24)
         try verifyChecksum(region, covered: 0..<32, base: at, section: section)
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: region[0..<32]), base: at, section: section)
         let f = SegmentFooter(indexOffset: try r.readUInt64(), indexLength: try r.readUInt64(),
                               blockCount: try r.readUInt32(), columnCount: try r.readUInt32(), version: try r.readUInt16())
         try FormatVersion.check(f.version, section: section, offset: at + 24)
         for i in 26..<32 where region[i] != 0 { throw FormatError.invalid(section, at: at + i, "reserved bytes not zero") }
-        let indexEnd = f.indexOffset &+ f.indexLength &+ 8
-        guard f.indexOffset >= UInt64(SegmentHeader.size), f.indexLength <= UInt64(Limits.maxIndexBytes),
-              indexEnd == UInt64(at) else {
+        guard f.indexOffset >= UInt64(SegmentHeader.size), f.indexOffset <= UInt64(at),
+              f.indexLength <= UInt64(Limits.maxIndexBytes), f.indexOffset + f.indexLength + 8 == UInt64(at) else {
             throw FormatError.invalid(section, at: at, "block index [\(f.indexOffset), +\(f.indexLength)+8) does not end at the footer (\(at))")
         }
         guard f.blockCount <= UInt32(Limits.maxBlocksPerSegment), f.columnCount <= UInt32(Limits.maxColumnsPerSegment) else {

@@ -27,7 +27,7 @@ public enum StringColumn {
                 return
             }
         }
-        encodeDictionaryOrPlain(values, key: { $0 }, bytes: { Array($0.utf8) }, into: &w)
+        encodeDictionaryOrPlain(values, key: { UTF8Key($0) }, bytes: { Array($0.utf8) }, into: &w)
     }
 
     static func writeHex(_ values: [[UInt8]], length: Int, into w: inout ByteWriter) {

@@ -33,6 +33,7 @@ public enum WALFormat {
         let section = "WAL file header"
         guard b.count >= fileHeaderSize else { throw FormatError.truncated(section, at: 0, needed: fileHeaderSize, available: b.count) }
         if !b[0..<8].elementsEqual(magic) { throw FormatError(.badMagic, section: section, offset: 0, detail: "expected magic STRATWAL") }
+        try FormatVersion.check(UInt16(b[8]) | UInt16(b[9]) << 8, section: section, offset: 8)
         try verifyChecksum(b, covered: 0..<24, base: 0, section: section)
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: b[8..<24]), base: 8, section: section)
         let version = try r.readUInt16()

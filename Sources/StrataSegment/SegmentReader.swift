@@ -122,7 +122,7 @@ public final class SegmentReader: @unchecked Sendable {
                 out.levels = v.map { UInt8($0) }
             case .service, .host, .source, .tags:
                 let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in
-                    try StringColumn.decode(from: &r, maxLength: c == .tags ? Limits.maxShortStringBytes * 16 : Limits.maxShortStringBytes, limit: rows)
+                    try StringColumn.decode(from: &r, maxLength: c == .tags ? Limits.maxTagBytesPerRow : Limits.maxShortStringBytes, limit: rows)
                 }
                 try checkCount(v.count, c)
                 switch c {

@@ -34,13 +34,14 @@ public struct SegmentWriter {
             (entries[$0].timestampNanos, entries[$0].sequence) < (entries[$1].timestampNanos, entries[$1].sequence)
         }
         let rows = order.map { entries[$0] }
-        var fieldKeys = Set<String>()
-        for e in rows { for f in e.fields { fieldKeys.insert(f.key) } }
+        // Keys compared as bytes: canonically equivalent but different spellings stay separate columns.
+        var fieldKeys = Set<UTF8Key>()
+        for e in rows { for f in e.fields { fieldKeys.insert(UTF8Key(f.key)) } }
         var columns = SystemColumn.allCases.map { ColumnDescriptor(kind: .system, name: $0.rawValue) }
-        var fieldColumn = [String: Int]()
-        for key in fieldKeys.sorted() {
+        var fieldColumn = [UTF8Key: Int]()
+        for key in fieldKeys.sorted(by: { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }) {
             fieldColumn[key] = columns.count
-            columns.append(ColumnDescriptor(kind: .field, name: key))
+            columns.append(ColumnDescriptor(kind: .field, name: key.string))
         }
         var w = ByteWriter(capacity: 1 << 20)
         var flushed = 0   // bytes already handed to the sink; absolute offset = flushed + w.count
@@ -49,7 +50,14 @@ public struct SegmentWriter {
         var blocks = [BlockMeta]()
         var start = 0
         while start < rows.count {
-            let end = min(start + options.rowsPerBlock, rows.count)
+            // A block ends at rowsPerBlock rows or once its entries reach maxBlockInputBytes, so no
+            // column chunk can outgrow what readers accept (Limits.maxChunkRawBytes).
+            var end = start
+            var bytes = 0
+            while end < rows.count && end - start < options.rowsPerBlock && (end == start || bytes < Limits.maxBlockInputBytes) {
+                bytes += rows[end].approximateBytes
+                end += 1
+            }
             blocks.append(writeBlock(rows[start..<end], fieldColumn: fieldColumn, base: flushed, into: &w))
             start = end
             if w.count >= 1 << 20 {
@@ -87,7 +95,7 @@ public struct SegmentWriter {
     }
 
     /// Writes one block's chunks; `base` is the absolute file offset of `w`'s first byte.
-    private func writeBlock(_ rows: ArraySlice<LogEntry>, fieldColumn: [String: Int], base: Int, into w: inout ByteWriter) -> BlockMeta {
+    private func writeBlock(_ rows: ArraySlice<LogEntry>, fieldColumn: [UTF8Key: Int], base: Int, into w: inout ByteWriter) -> BlockMeta {
         var chunks = [ChunkHandle]()
         func put(_ column: SystemColumn, _ body: (inout ByteWriter) -> Void, codec: Codec = .zstd, stats: ChunkStats = .none) {
             var raw = ByteWriter(capacity: 4096)
@@ -114,7 +122,7 @@ public struct SegmentWriter {
             texts.append(Array(rows[i].message.utf8))
             var refs = [MessageTemplate.RowField]()
             for f in rows[i].fields {
-                let c = fieldColumn[f.key]!
+                let c = fieldColumn[UTF8Key(f.key)]!
                 if perKey[c] == nil { perKey[c] = [FieldValue?](repeating: nil, count: rows.count) }
                 perKey[c]![row] = f.value
                 refs.append(MessageTemplate.RowField(column: c, value: f.value))

@@ -7,8 +7,9 @@ import Glibc
 /// Reads WAL files for replay and verification.
 ///
 /// Replay keeps every valid record in order and stops a file at its first invalid record
-/// (a torn or corrupt tail). With `repair`, that file is truncated at the last valid record
-/// so a later append never follows garbage.
+/// (a torn or corrupt tail). With `repair`, the damaged file is first copied to
+/// `NNN.wal.corrupt` (kept for inspection, never replayed) and then truncated after its last
+/// valid record; a file whose header is damaged is renamed to `.corrupt` rather than deleted.
 public enum WALReader {
     /// One replayed record.
     public struct ReplayedBatch {
@@ -85,8 +86,10 @@ public enum WALReader {
                 out.damage.append(damage)
                 if repair {
                     if damage.validBytes < WALFormat.fileHeaderSize {
-                        try FileSystem.removeFile(path)
+                        try FileSystem.rename(path, path + ".corrupt")
                     } else {
+                        let original = try FileSystem.readFile(path)
+                        try FileSystem.writeAtomically(original, to: path + ".corrupt")
                         let h = try FileHandle(path: path, flags: O_WRONLY)
                         try h.truncate(to: damage.validBytes)
                         try h.sync()

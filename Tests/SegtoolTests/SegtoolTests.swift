@@ -33,17 +33,21 @@ import StrataTestSupport
         #expect(findings.contains { $0.isFault && $0.message.contains(FileSystem.baseName(seg)) && $0.message.contains("@0x") })
     }
 
-    @Test func verifyReportsATornWALTail() throws {
+    @Test func verifyWarnsOnATornWALTailAndFailsOnADamagedRecord() throws {
         let dir = TemporaryDirectory()
         let engine = try Engine(options: EngineOptions(dataDirectory: dir.path))
         try engine.append([LogEntry(timestampNanos: 1, message: "a")])
         let wal = try FileSystem.listDirectory(dir.path + "/wal").first!
         let path = dir.path + "/wal/" + wal
-        var bytes = try FileSystem.readFile(path)
-        bytes.removeLast(3)
-        try FileSystem.writeAtomically(bytes, to: path)
-        let findings = Verifier.verify(path: path) { _ in }
-        #expect(findings.contains { $0.isFault && $0.message.contains("truncated") })
+        let good = try FileSystem.readFile(path)
+        try FileSystem.writeAtomically(Array(good.dropLast(3)), to: path)
+        let torn = Verifier.verify(path: path) { _ in }
+        #expect(torn.count == 1 && !torn[0].isFault && torn[0].message.contains("torn tail"), "a torn tail is a warning: \(torn)")
+        var flipped = good
+        flipped[flipped.count - 2] ^= 0x40
+        try FileSystem.writeAtomically(flipped, to: path)
+        let damaged = Verifier.verify(path: path) { _ in }
+        #expect(damaged.contains { $0.isFault && $0.message.contains("checksum") }, "a damaged record is a fault: \(damaged)")
     }
 
     @Test func inspectReportsColumnsAndRatios() throws {

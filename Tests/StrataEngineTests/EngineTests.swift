@@ -171,6 +171,53 @@ import Dispatch
         #expect(r.total == perBatch)
     }
 
+    @Test func entriesBeyondTheFormatLimitsAreRejectedBeforeTheWAL() throws {
+        let dir = TemporaryDirectory()
+        let engine = try Engine(options: options(dir))
+        let ok = LogEntry(timestampNanos: 1, message: "fine")
+        let tooLong = LogEntry(timestampNanos: 1, message: "x", service: String(repeating: "s", count: Limits.maxShortStringBytes + 1))
+        let tooOld = LogEntry(timestampNanos: Int64.min, message: "x")
+        for bad in [tooLong, tooOld] {
+            do {
+                try engine.append([ok, bad])
+                Issue.record("an entry over a limit must be refused")
+            } catch {
+                guard case .invalidEntry(let index, _) = error else { Issue.record("wrong error \(error)"); continue }
+                #expect(index == 1)
+            }
+        }
+        #expect(engine.unflushedCount == 0, "nothing of a refused batch is stored")
+        try engine.append([ok])
+        try engine.close()
+    }
+
+    @Test func aMissingManifestWithSegmentsRefusesToOpen() throws {
+        let dir = TemporaryDirectory()
+        let engine = try Engine(options: options(dir))
+        try engine.append([LogEntry(timestampNanos: 1, message: "kept")])
+        try engine.close()
+        try FileSystem.removeFile(dir.path + "/MANIFEST")
+        #expect(throws: EngineError.self) { _ = try Engine(options: options(dir)) }
+    }
+
+    @Test func aDamagedWALFileIsKeptAsideNotDeleted() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let engine = try Engine(options: options(dir))
+            try engine.append([LogEntry(timestampNanos: 1, message: "one")])
+            try engine.append([LogEntry(timestampNanos: 2, message: "two")])
+        }
+        let name = try FileSystem.listDirectory(dir.path + "/wal").first { $0.hasSuffix(".wal") }!
+        var bytes = try FileSystem.readFile(dir.path + "/wal/" + name)
+        bytes[bytes.count - 3] ^= 0x01
+        try FileSystem.writeAtomically(bytes, to: dir.path + "/wal/" + name)
+        let reopened = try Engine(options: options(dir))
+        #expect(reopened.unflushedCount == 1, "the record before the damage is replayed")
+        #expect(reopened.walDamage.count == 1)
+        #expect(FileSystem.exists(dir.path + "/wal/" + name + ".corrupt"), "the damaged original is kept for inspection")
+        try reopened.close()
+    }
+
     @Test func secondWriterIsLockedOut() throws {
         let dir = TemporaryDirectory()
         let engine = try Engine(options: options(dir))
