@@ -138,12 +138,14 @@ public enum Timestamp {
         return Int64(scaled)
     }
 
-    /// Interprets an integer epoch, guessing the unit from its magnitude (exact for integers).
+    /// Interprets an integer epoch, guessing the unit from its magnitude (exact for integers);
+    /// nil when negative or when the value in nanoseconds would not fit in 64 bits.
     public static func fromEpoch(_ v: Int64) -> Int64? {
         guard v >= 0 else { return nil }
-        if v < 100_000_000_000 { return v * 1_000_000_000 }
-        if v < 100_000_000_000_000 { return v * 1_000_000 }
-        if v < 100_000_000_000_000_000 { return v * 1_000 }
-        return v
+        let scale: Int64
+        if v < 100_000_000_000 { scale = 1_000_000_000 } else if v < 100_000_000_000_000 { scale = 1_000_000 }
+        else if v < 100_000_000_000_000_000 { scale = 1_000 } else { scale = 1 }
+        let (r, overflow) = v.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : r
     }
 }

@@ -25,6 +25,16 @@ import StrataFormat
         #expect(e.field("ratio") == .float(0.25))
     }
 
+    /// Fuzz regression (FuzzLineParser crash-374e75f6): a 17-digit epoch read as microseconds
+    /// overflowed when scaled to nanoseconds and trapped.
+    @Test func hugeEpochNumbersAreNotTimestampsAndDoNotTrap() throws {
+        let e = try #require(try parse(#"{"ts":33333333333333333,"message":"m"}"#))
+        #expect(e.timestampNanos == 42, "an epoch that does not fit falls back to receive time")
+        #expect(e.field("ts") == .int(33333333333333333), "and the value is kept as a field")
+        #expect(Timestamp.fromEpoch(Int64(99_999_999_999)) == nil)
+        #expect(Timestamp.fromEpoch(Double(3.3e15)) == 3_300_000_000_000_000_000)
+    }
+
     @Test func epochTimestampsInAnyUnit() throws {
         #expect(try parse(#"{"ts":1764374400,"message":"a"}"#)?.timestampNanos == 1_764_374_400_000_000_000)
         #expect(try parse(#"{"time":1764374400123,"message":"a"}"#)?.timestampNanos == 1_764_374_400_123_000_000)
