@@ -13,6 +13,10 @@ enum DataDirectoryWalker {
     }
 
     static func readManifest(_ path: String) throws -> Manifest {
+        let size = try FileSystem.fileSize(path)
+        guard size <= Limits.maxManifestBytes else {
+            throw FormatError.invalid("manifest", at: 0, "file of \(size) bytes exceeds \(Limits.maxManifestBytes)").inFile(path)
+        }
         let bytes = try FileSystem.readFile(path)
         do throws(FormatError) {
             return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> Manifest in try Manifest.decode(from: p) }

@@ -47,15 +47,13 @@ public final class Engine: @unchecked Sendable {
         let dir = options.dataDirectory
         do throws(IOError) {
             if !readOnly {
-                let fresh = !FileSystem.isDirectory(dir + "/partitions")
+                try FileSystem.createDirectory(dir)
+                dirLock = try DirectoryLock(directory: dir)
                 try FileSystem.createDirectory(dir + "/partitions")
                 try FileSystem.createDirectory(dir + "/wal")
-                if fresh {
-                    // Make the new directories themselves durable.
-                    try FileSystem.syncDirectory(dir)
-                    try FileSystem.syncDirectory(FileSystem.parent(of: dir))
-                }
-                dirLock = try DirectoryLock(directory: dir)
+                // Make the directories themselves durable (cheap, and only at open).
+                try FileSystem.syncDirectory(dir)
+                try FileSystem.syncDirectory(FileSystem.parent(of: dir))
             }
         } catch { throw .io(error) }
         if FileSystem.exists(dir + "/MANIFEST") {
@@ -73,7 +71,7 @@ public final class Engine: @unchecked Sendable {
         } else {
             // No manifest but segment files: refuse rather than start empty and orphan them.
             let partitions = (try? FileSystem.listDirectory(dir + "/partitions")) ?? []
-            if partitions.contains(where: { !((try? FileSystem.listDirectory(dir + "/partitions/" + $0)) ?? []).isEmpty }) {
+            if partitions.contains(where: { ((try? FileSystem.listDirectory(dir + "/partitions/" + $0)) ?? []).contains { $0.hasSuffix(".seg") } }) {
                 throw .format(FormatError.invalid("MANIFEST", at: 0, "missing, but partitions/ holds segment files; restore the MANIFEST instead of starting an empty store").inFile(dir + "/MANIFEST"))
             }
             manifest = Manifest(partitionDurationNanos: options.partitionDurationNanos)
@@ -143,7 +141,7 @@ public final class Engine: @unchecked Sendable {
                 LogEntryCodec.encode(e, into: &payload)
                 ids.append(e.id)
                 inRecord += 1
-                if payload.count >= Limits.maxWALRecordBytes / 2 {
+                if payload.count >= Limits.maxWALRecordBytes / 2 || inRecord >= Limits.maxEntriesPerRecord {
                     try enqueue()
                     payload = ByteWriter(capacity: 1 << 20)
                     recordFirst = e.sequence &+ 1
@@ -168,7 +166,9 @@ public final class Engine: @unchecked Sendable {
             lock.withLock { if failure == nil { failure = .failed("WAL write: \(error)") } }
             throw .io(error)
         }
-        if needsFlush { try flushInBackground() }
+        // The batch is durable: a flush problem must not be reported as this append failing (a
+        // retry would duplicate it). It marks the engine failed and the next write reports it.
+        if needsFlush { try? flushInBackground() }
         return ids
     }
 
@@ -319,13 +319,13 @@ public final class Engine: @unchecked Sendable {
         wal = nil
         let failed = failure != nil || flushError != nil
         lock.unlock()
+        defer { dirLock?.release() }
         do throws(IOError) {
             try w?.close()
             // Every record is in a segment now, the current file included — unless a flush
             // failed, in which case the WAL is kept for replay on the next open.
             if let w, !failed { try w.removeFiles(before: w.currentFileNumber + 1) }
         } catch { throw .io(error) }
-        dirLock?.release()
         if let flushError { throw flushError }
         if let f = lock.withLock({ failure }) { throw f }
     }

@@ -19,7 +19,7 @@ public enum Limits {
     /// Largest WAL record payload (64 MiB): bounds replay memory.
     public static let maxWALRecordBytes = 64 << 20
     /// Most rows in one segment block (65 536): a block's columns are decoded whole, so this
-    /// bounds query memory; 16 Ki is the writer's default (see `SegmentWriterOptions`).
+    /// bounds query memory; it is also the writer's default (see `SegmentWriterOptions`).
     public static let maxRowsPerBlock = 1 << 16
     /// Most columns in one segment (system + dynamic fields).
     public static let maxColumnsPerSegment = 1 << 16
@@ -34,7 +34,7 @@ public enum Limits {
     public static let maxSegmentPathBytes = 4096
     /// Earliest accepted timestamp (−2⁶² ns, year 1823): keeps partition arithmetic far from overflow.
     public static let minTimestampNanos: Int64 = -(1 << 62)
-    /// Latest accepted timestamp (2⁶³ − 2⁶⁰ ns, year 2225), for the same reason.
+    /// Latest accepted timestamp (2⁶³ − 1 − 2⁶⁰ ns, year 2225), for the same reason.
     public static let maxTimestampNanos: Int64 = Int64.max - (1 << 60)
     /// Largest decompressed column chunk (256 MiB).
     public static let maxChunkRawBytes = 256 << 20

@@ -107,6 +107,7 @@ public struct LogEntry: Sendable, Equatable {
         }
         if tags.count > Limits.maxTagsPerEntry { return "more than \(Limits.maxTagsPerEntry) tags" }
         for t in tags where t.utf8.count > Limits.maxShortStringBytes { return "tag longer than \(Limits.maxShortStringBytes) bytes" }
+        if approximateBytes > Limits.maxWALRecordBytes / 2 { return "entry larger than \(Limits.maxWALRecordBytes / 2) bytes in total" }
         return nil
     }
 

@@ -8,8 +8,8 @@ import Glibc
 ///
 /// Replay keeps every valid record in order and stops a file at its first invalid record
 /// (a torn or corrupt tail). With `repair`, the damaged file is first copied to
-/// `NNN.wal.corrupt` (kept for inspection, never replayed) and then truncated after its last
-/// valid record; a file whose header is damaged is renamed to `.corrupt` rather than deleted.
+/// `NNN.wal.corrupt-<ns>` (kept for inspection, never replayed) and then truncated after its last
+/// valid record; a file whose header is damaged is renamed that way rather than deleted.
 public enum WALReader {
     /// One replayed record.
     public struct ReplayedBatch {
@@ -85,11 +85,13 @@ public enum WALReader {
             if let damage {
                 out.damage.append(damage)
                 if repair {
+                    // The suffix carries the time, so a later repair never overwrites an earlier copy.
+                    let aside = path + ".corrupt-" + String(wallClockNanos())
                     if damage.validBytes < WALFormat.fileHeaderSize {
-                        try FileSystem.rename(path, path + ".corrupt")
+                        try FileSystem.rename(path, aside)
                     } else {
                         let original = try FileSystem.readFile(path)
-                        try FileSystem.writeAtomically(original, to: path + ".corrupt")
+                        try FileSystem.writeAtomically(original, to: aside)
                         let h = try FileHandle(path: path, flags: O_WRONLY)
                         try h.truncate(to: damage.validBytes)
                         try h.sync()
