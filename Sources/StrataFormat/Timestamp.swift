@@ -98,7 +98,7 @@ public enum Timestamp {
                 digits += 1; i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<9 where digits < 9 { frac *= 10 }
+            if digits < 9 { for _ in digits..<9 { frac *= 10 } }   // digits beyond 9 are truncated
         }
         var offset = 0
         if i < n {

@@ -169,6 +169,8 @@ import StrataTestSupport
         #expect(Timestamp.format(-500_000_000) == "1969-12-31T23:59:59.500000000Z")
         #expect(Timestamp.parseRFC3339("2026-13-01T00:00:00Z") == nil)
         #expect(Timestamp.parseRFC3339("yesterday") == nil)
+        // Fuzz regression (FuzzLineParser crash-d27e5c6f): more than 9 fraction digits trapped on an empty range.
+        #expect(Timestamp.parseRFC3339("2026-11-29T00:00:27.2020026290Z") == Timestamp.parseRFC3339("2026-11-29T00:00:27.202002629Z"))
         #expect(Timestamp.fromEpoch(Int64(1_795_921_445)) == 1_795_921_445_000_000_000)
         #expect(Timestamp.fromEpoch(Int64(1_795_921_445_123)) == 1_795_921_445_123_000_000)
     }
