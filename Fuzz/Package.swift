@@ -15,6 +15,6 @@ let package = Package(
     name: "StrataFuzz",
     dependencies: [.package(name: "Strata", path: "..")],
     targets: [
-        "FuzzSegment", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser",
+        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser",
     ].map { .executableTarget(name: $0, dependencies: strata) }
 )

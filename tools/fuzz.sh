@@ -7,7 +7,7 @@ SECONDS_EACH=${1:-20}
 shift || true
 cd "$(dirname "$0")/../Fuzz"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser)
 swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
 V=../format-spec/vectors
 CORPUS=${STRATA_CORPUS:-../../shared/corpus}
@@ -16,7 +16,7 @@ for t in "${TARGETS[@]}"; do
     work=corpus-work/$t
     mkdir -p "$work"
     case $t in
-        FuzzSegment) cp $V/segment/*.seg "$work/" ;;
+        FuzzSegment|FuzzSegmentChecksummed) cp $V/segment/*.seg "$work/" ;;
         FuzzWAL) cp $V/wal/*.wal "$work/" ;;
         FuzzManifest) cp $V/manifest/MANIFEST "$work/" ;;
         FuzzColumns) for f in $V/column-encodings/*.bin; do printf '\x00\x04' | cat - "$f" > "$work/$(basename "$f")"; done ;;
