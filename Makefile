@@ -8,6 +8,7 @@ APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev pkg-config zstd python3
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
+	@python3 -c 'import pyroaring' 2>/dev/null || python3 -m pip install -q pyroaring   # independent Roaring implementation for compatibility tests
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)

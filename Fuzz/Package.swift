@@ -9,12 +9,13 @@ let strata: [Target.Dependency] = [
     .product(name: "StrataWAL", package: "Strata"),
     .product(name: "StrataParse", package: "Strata"),
     .product(name: "StrataQuery", package: "Strata"),
+    .product(name: "StrataIndex", package: "Strata"),
 ]
 
 let package = Package(
     name: "StrataFuzz",
     dependencies: [.package(name: "Strata", path: "..")],
     targets: [
-        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser",
+        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring",
     ].map { .executableTarget(name: $0, dependencies: strata) }
 )
