@@ -20,7 +20,9 @@ public enum StringColumn {
     /// Appends the encoding of `values` given as Strings; the bytes written are the same as for
     /// their UTF-8 arrays, but small strings need no allocation per row.
     public static func encode(_ values: [String], into w: inout ByteWriter) {
-        if let first = values.first, first.utf8.count >= 8, first.utf8.count % 2 == 0 {
+        // Only build byte arrays when the first value already looks like a hex id.
+        if let first = values.first, first.utf8.count >= 8, first.utf8.count % 2 == 0,
+           first.utf8.allSatisfy({ $0 &- 0x30 < 10 || $0 &- 0x61 < 6 }) {
             let arrays = values.map { Array($0.utf8) }
             if let length = hexLength(arrays) {
                 writeHex(arrays, length: length, into: &w)

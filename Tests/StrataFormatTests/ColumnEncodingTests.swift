@@ -23,22 +23,6 @@ import StrataTestSupport
         #expect(back == values)
     }
 
-    @Test func intColumnRandomRoundTrips() throws {
-        var rng = SeededRandom(seed: 7)
-        for _ in 0..<200 {
-            let n = Int.random(in: 0...500, using: &rng)
-            let span = Int64.random(in: 0...Int64.max, using: &rng)
-            let values = (0..<n).map { _ in Int64.random(in: -span...span, using: &rng) }
-            var w = ByteWriter()
-            IntColumn.encode(values, into: &w)
-            let back = try w.bytes.withUnsafeBytes { p in
-                var r = ByteReader(p, section: "int")
-                return try IntColumn.decode(from: &r)
-            }
-            #expect(back == values)
-        }
-    }
-
     @Test func millisecondTimestampsPackTightly() {
         let values = (0..<10_000).map { Int64(1_764_374_400_000_000_000) + Int64($0) * 3_000_000 }
         var w = ByteWriter()
@@ -207,8 +191,8 @@ import StrataTestSupport
     @Test(arguments: [IntColumn.Layout.packed, .aligned])
     func intLayoutsRoundTrip(layout: IntColumn.Layout) throws {
         var rng = SeededRandom(seed: 12)
-        for _ in 0..<100 {
-            let n = Int.random(in: 1...300, using: &rng)
+        for _ in 0..<200 {
+            let n = Int.random(in: 0...500, using: &rng)
             let span = Int64.random(in: 0...(Bool.random(using: &rng) ? 300 : Int64.max), using: &rng)
             let values = (0..<n).map { _ in Int64.random(in: -span...span, using: &rng) }
             var w = ByteWriter()
