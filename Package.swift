@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "StrataSegmentTests", dependencies: ["StrataSegment", "StrataTestSupport"]),
         .testTarget(name: "StrataParseTests", dependencies: ["StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataQuery", "StrataParse", "StrataTestSupport"]),
+        .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
         .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
     ]
 )

@@ -19,7 +19,9 @@ for t in "${TARGETS[@]}"; do
         FuzzSegment|FuzzSegmentChecksummed) cp $V/segment/*.seg "$work/" ;;
         FuzzWAL) cp $V/wal/*.wal "$work/" ;;
         FuzzManifest) cp $V/manifest/MANIFEST "$work/" ;;
-        FuzzColumns) for f in $V/column-encodings/*.bin; do printf '\x00\x04' | cat - "$f" > "$work/$(basename "$f")"; done ;;
+        FuzzColumns)
+            for f in $V/column-encodings/*.bin; do printf '\x00\x04' | cat - "$f" > "$work/$(basename "$f")"; done
+            printf '\x03\x04\x01' > "$work/bloom"; head -c 32 /dev/zero >> "$work/bloom" ;;
         FuzzMessage) printf 'user 42 logged in from 10.0.0.1 in 12.5ms' > "$work/m1"; printf 'blk_-1608999687919862906 081109 GET /api' > "$work/m2" ;;
         FuzzEntryBatch) tail -c +57 $V/wal/*.wal > "$work/b1" ;;
         FuzzLineParser)
@@ -27,7 +29,9 @@ for t in "${TARGETS[@]}"; do
             printf 'ts=1 level=info msg="hello world" n=5 f=1.5 ok=true' > "$work/l"
             if [ -d "$CORPUS/loghub" ]; then for f in "$CORPUS"/loghub/*/*_2k.log; do head -c 400 "$f" | head -1 > "$work/$(basename "$f")"; done; fi ;;
         FuzzRoaring) printf '\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x02\x00\x10\x00\x00\x00\x01\x00\x02\x00\x03\x00' > "$work/r1" ;;
-        FuzzQueryParser) printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q" ;;
+        FuzzQueryParser)
+            printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q"
+            printf 'message:/time(d)?out/ status:[500 TO 599} duration_ms:>=250 _exists_:user -(a OR b) | stats count(), p99.9(d) as p by service, bucket(5m) | sort p desc | limit 5 | fields p' > "$work/q2" ;;
     esac
     echo "== $t for ${SECONDS_EACH}s"
     SWIFT_BACKTRACE=enable=no ./.build/debug/$t -max_total_time="$SECONDS_EACH" -rss_limit_mb=3072 -max_len=65536 \

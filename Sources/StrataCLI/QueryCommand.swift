@@ -27,6 +27,9 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Print what was scanned and skipped to stderr.")
     var explain = false
 
+    @Option(help: "Run the query this many times in-process and print the latency median and p95 to stderr (benchmarking).")
+    var `repeat`: Int = 1
+
     @Argument(help: "The query, e.g. 'level:error service:api timeout'.")
     var query: [String] = []
 
@@ -47,31 +50,73 @@ struct QueryCommand: ParsableCommand {
         }
         let engine = try Engine(options: EngineOptions(dataDirectory: data.dataDir), readOnly: true)
         let executor = QueryExecutor(engine: engine)
-        let result = try executor.search(SearchRequest(query: query.joined(separator: " "), fromNanos: fromNanos,
-                                                       toNanos: toNanos, limit: limit))
+        let request = SearchRequest(query: query.joined(separator: " "), fromNanos: fromNanos, toNanos: toNanos, limit: limit)
+        var result = try executor.search(request)
+        if self.repeat > 1 {
+            var times = [UInt64]()
+            for _ in 0..<self.repeat {
+                result = try executor.search(request)
+                times.append(result.tookNanos)
+            }
+            times.sort()
+            let median = Double(times[times.count / 2]) / 1e6
+            let p95 = Double(times[min(times.count - 1, times.count * 95 / 100)]) / 1e6
+            printError("latency over \(self.repeat) runs: median \(formatFixed(median, 3)) ms, p95 \(formatFixed(p95, 3)) ms, min \(formatFixed(Double(times[0]) / 1e6, 3)) ms")
+        }
         var out = [UInt8]()
-        switch output {
-        case "json":
-            out.append(contentsOf: #"{"hits":["#.utf8)
-            for (i, e) in result.hits.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                LogEntryJSON.append(e, to: &out)
+        if let columns = result.columns {
+            switch output {
+            case "json":
+                out.append(contentsOf: #"{"columns":["#.utf8)
+                for (i, c) in columns.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    LogEntryJSON.appendString(c, to: &out)
+                }
+                out.append(contentsOf: #"],"rows":["#.utf8)
+                for (i, r) in result.rows.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    ResultJSON.appendRow(r, columns: columns, to: &out)
+                }
+                out.append(contentsOf: "],\"total\":\(result.total),\"approximate\":[\(result.approximateColumns.map { "\"\($0)\"" }.joined(separator: ","))],\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
+            case "table":
+                let cells = [columns] + result.rows.map { $0.map(\.text) }
+                let widths = columns.indices.map { c in cells.map { $0[c].count }.max() ?? 0 }
+                for row in cells {
+                    let line = row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")
+                    out.append(contentsOf: (line + "\n").utf8)
+                }
+            default:
+                for r in result.rows {
+                    ResultJSON.appendRow(r, columns: columns, to: &out)
+                    out.append(0x0A)
+                }
             }
-            out.append(contentsOf: "],\"total\":\(result.total),\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
-        case "table":
-            for e in result.hits {
-                let line = "\(Timestamp.format(e.timestampNanos))  \(pad(e.level.description, 5))  \(pad(e.service, 12))  \(pad(e.host, 12))  \(e.message)\n"
-                out.append(contentsOf: line.utf8)
-            }
-        default:
-            for e in result.hits {
-                LogEntryJSON.append(e, to: &out)
-                out.append(0x0A)
+        } else {
+            switch output {
+            case "json":
+                out.append(contentsOf: #"{"hits":["#.utf8)
+                for (i, e) in result.hits.enumerated() {
+                    if i > 0 { out.append(0x2C) }
+                    ResultJSON.appendHit(e, projection: result.projection, to: &out)
+                }
+                out.append(contentsOf: "],\"total\":\(result.total),\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
+            case "table":
+                for e in result.hits {
+                    let line = "\(Timestamp.format(e.timestampNanos))  \(pad(e.level.description, 5))  \(pad(e.service, 12))  \(pad(e.host, 12))  \(e.message)\n"
+                    out.append(contentsOf: line.utf8)
+                }
+            default:
+                for e in result.hits {
+                    ResultJSON.appendHit(e, projection: result.projection, to: &out)
+                    out.append(0x0A)
+                }
             }
         }
         print(String(decoding: out, as: UTF8.self), terminator: "")
         if explain {
-            printError("total \(result.total) hits; segments scanned \(result.segmentsScanned) skipped \(result.segmentsSkipped); blocks scanned \(result.blocksScanned) skipped \(result.blocksSkipped); rows scanned \(result.rowsScanned); \(formatFixed(Double(result.tookNanos) / 1e6, 3)) ms")
+            let parsed = try Query.parse(request.query)
+            printError("plan: filter \(parsed.filter)\(parsed.stats.map { " | stats \($0.aggregates.map(\.name).joined(separator: ", "))\($0.groups.isEmpty ? "" : " by " + $0.groups.map(\.name).joined(separator: ", "))" } ?? ""); blocks pruned by time, then by Bloom filter (terms, phrases, field values, ids)")
+            printError("total \(result.total) matches; partitions \(result.partitionsScanned); segments scanned \(result.segmentsScanned) skipped \(result.segmentsSkipped); blocks scanned \(result.blocksScanned) skipped by time \(result.blocksSkipped) by bloom \(result.blocksSkippedByBloom); rows scanned \(result.rowsScanned); \(formatFixed(Double(result.tookNanos) / 1e6, 3)) ms")
         }
     }
 

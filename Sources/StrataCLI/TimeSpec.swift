@@ -1,5 +1,6 @@
 import StrataFormat
 import StrataIO
+import StrataQuery
 
 /// Parses the time arguments of `--from/--to`: RFC 3339, `now`, or relative `-15m`, `-2h`,
 /// `-7d`, `-30s` (from now). Returns nanoseconds since the epoch.
@@ -9,17 +10,8 @@ public enum TimeSpec {
         if t == "now" { return now }
         if t.hasPrefix("-") || t.hasPrefix("now-") {
             let body = t.hasPrefix("now-") ? String(t.dropFirst(4)) : String(t.dropFirst())
-            guard let unit = body.last, let n = Int64(body.dropLast()), n >= 0 else { return nil }
-            let scale: Int64
-            switch unit {
-            case "s": scale = 1_000_000_000
-            case "m": scale = 60_000_000_000
-            case "h": scale = 3_600_000_000_000
-            case "d": scale = 86_400_000_000_000
-            case "w": scale = 604_800_000_000_000
-            default: return nil
-            }
-            return now - n * scale
+            guard let span = Duration.parseNanos(body) else { return nil }
+            return now - span
         }
         if let ts = Timestamp.parseRFC3339(t) { return ts }
         if t.count == 10, let ts = Timestamp.parseRFC3339(t + "T00:00:00Z") { return ts }

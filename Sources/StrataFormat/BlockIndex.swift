@@ -18,6 +18,8 @@ public enum SystemColumn: String, CaseIterable, Sendable {
     case messageTemplates = "_msg.tpl"
     case messageNumbers = "_msg.num"
     case messageStrings = "_msg.str"
+    /// Split-block Bloom filter over the block's message tokens and values (format v2).
+    case bloom = "_bloom"
 }
 
 /// One entry of the segment's column table.

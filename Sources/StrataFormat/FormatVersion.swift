@@ -9,10 +9,12 @@ public struct FormatVersion: RawRepresentable, Comparable, Sendable, CustomStrin
 
     /// Version 1: WAL, manifest and columnar segments with template-encoded messages.
     public static let v1 = FormatVersion(rawValue: 1)
+    /// Version 2: segments gain the `_bloom` system column (a Bloom filter per block).
+    public static let v2 = FormatVersion(rawValue: 2)
     /// The version writers produce.
-    public static let current = v1
-    /// The versions readers accept.
-    public static let supported: ClosedRange<UInt16> = 1...1
+    public static let current = v2
+    /// The versions readers accept (v1 was never released; its files are not read).
+    public static let supported: ClosedRange<UInt16> = 2...2
 
     /// Whether a reader of this build can read files of version `raw`.
     public static func isSupported(_ raw: UInt16) -> Bool { supported.contains(raw) }

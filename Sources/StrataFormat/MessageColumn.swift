@@ -109,25 +109,126 @@ public struct MessageColumn {
     public static func decode(rows: Int, templates t: inout ByteReader, numbers n: inout ByteReader,
                               strings s: inout ByteReader,
                               field: (Int, Int) -> FieldValue? = { _, _ in nil }) throws(FormatError) -> [[UInt8]] {
+        let streams = try MessageStreams(rows: rows, templates: &t, numbers: &n, strings: &s)
+        try streams.validate()
+        var out = [[UInt8]]()
+        out.reserveCapacity(rows)
+        for row in 0..<rows { out.append(try streams.render(row: row, field: field)) }
+        return out
+    }
+}
+
+/// The three message streams of a block parsed but not rendered: templates, one template code
+/// per row, and every variable in per-(template, slot) arrays, so any single row can be
+/// rendered on demand and queries can reason about templates before rendering anything.
+///
+/// Invariants: `codes.count == rows`; every code < `templates.count`; `ordinal[i]` is the number
+/// of rows before *i* with the same template; slot arrays hold `uses[k]` values each.
+public struct MessageStreams: Sendable {
+    /// Each template's bytes (parsed only when needed: `parsedTemplates`).
+    public let templateBytes: [[UInt8]]
+    let templateOffsets: [Int]
+    public let codes: [UInt32]
+    let ordinal: [Int32]
+    let uses: [Int]
+    /// The whole `_msg.str` stream (lengths, then bytes): a superset of every string variable's
+    /// bytes, for "could any variable contain …" checks that must not miss.
+    public let stringStream: [UInt8]
+    let numberStream: [UInt8]
+    let section: String
+    let numberSection: String
+    let stringSection: String
+    let codesAt: Int
+    private let slots = SlotCache()
+
+    /// Parses the templates and codes now; the number and string slots are parsed on the first
+    /// render (a query that settles every row from templates never parses them).
+    public init(rows: Int, templates t: inout ByteReader, numbers n: inout ByteReader,
+                strings s: inout ByteReader) throws(FormatError) {
+        section = t.section
+        numberSection = n.section
+        stringSection = s.section
         let count = try t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count")
-        var parts = [[MessageTemplate.Part]]()
-        parts.reserveCapacity(count)
+        var blobs = [[UInt8]]()
+        var offsets = [Int]()
+        blobs.reserveCapacity(count)
+        offsets.reserveCapacity(count)
         for _ in 0..<count {
-            let at = t.absoluteOffset
             let bytes = try t.readLengthPrefixed(limit: Limits.maxMessageBytes)
-            parts.append(try MessageTemplate.parse(bytes, section: t.section, offset: at))
+            offsets.append(t.absoluteOffset - bytes.count)
+            blobs.append(Array(bytes))
         }
-        let codesAt = t.absoluteOffset
-        let codes = try IntColumn.decode(from: &t, limit: rows)
-        guard codes.count == rows else {
-            throw FormatError.invalid(t.section, at: codesAt, "\(codes.count) template codes for \(rows) rows")
+        codesAt = t.absoluteOffset
+        let raw = try IntColumn.decode(from: &t, limit: rows)
+        guard raw.count == rows else {
+            throw FormatError.invalid(t.section, at: codesAt, "\(raw.count) template codes for \(rows) rows")
         }
         try t.expectEnd()
         var uses = [Int](repeating: 0, count: count)
-        for c in codes {
+        var codes = [UInt32]()
+        var ordinal = [Int32]()
+        codes.reserveCapacity(rows)
+        ordinal.reserveCapacity(rows)
+        for c in raw {
             guard c >= 0 && c < count else { throw FormatError.invalid(t.section, at: codesAt, "template code \(c) out of range") }
+            codes.append(UInt32(c))
+            ordinal.append(Int32(uses[Int(c)]))
             uses[Int(c)] += 1
         }
+        templateBytes = blobs
+        templateOffsets = offsets
+        self.codes = codes
+        self.ordinal = ordinal
+        self.uses = uses
+        numberStream = Array(n.buffer[n.position...])
+        stringStream = Array(s.buffer[s.position...])
+        n.position = n.buffer.count
+        s.position = s.buffer.count
+    }
+
+    /// Parses (once) and validates the templates and the number and string streams.
+    public func validate() throws(FormatError) { _ = try parsedSlots() }
+
+    final class SlotCache: @unchecked Sendable {
+        var value: Slots?
+        var templates: [[MessageTemplate.Part]]?
+    }
+
+    /// Every template parsed (once).
+    public func parsedTemplates() throws(FormatError) -> [[MessageTemplate.Part]] {
+        if let t = slots.templates { return t }
+        var parts = [[MessageTemplate.Part]]()
+        parts.reserveCapacity(templateBytes.count)
+        for (k, b) in templateBytes.enumerated() {
+            parts.append(try withBytes(b) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [MessageTemplate.Part] in
+                try MessageTemplate.parse(p, section: section, offset: templateOffsets[k])
+            })
+        }
+        slots.templates = parts
+        return parts
+    }
+
+    struct Slots {
+        var numberSlots: [[[Int64]]]
+        var stringRanges: [[[Range<Int>]]]
+        var stringBytesStart: Int
+    }
+
+    func parsedSlots() throws(FormatError) -> Slots {
+        if let v = slots.value { return v }
+        let v = try withBytes(numberStream) { (np: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
+            try withBytes(stringStream) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
+                var n = ByteReader(np, section: numberSection)
+                var s = ByteReader(sp, section: stringSection)
+                return try parseSlots(&n, &s)
+            }
+        }
+        slots.value = v
+        return v
+    }
+
+    private func parseSlots(_ n: inout ByteReader, _ s: inout ByteReader) throws(FormatError) -> Slots {
+        let parts = try parsedTemplates()
         // The mode bitmap: one bit per number slot of every template.
         var slotCount = 0
         for p in parts { for part in p { if case .number = part { slotCount += 1 } else if case .padded = part { slotCount += 1 } } }
@@ -164,18 +265,18 @@ public struct MessageColumn {
             stringSlots.append(ss)
         }
         try n.expectEnd()
-        var stringStarts = [[[Int]]]()
-        var pos = s.position
-        for ss in stringSlots {
-            var tslots = [[Int]]()
-            for col in ss {
-                var starts = [Int](); starts.reserveCapacity(col.count)
-                for len in col { starts.append(pos); pos += len }
-                tslots.append(starts)
-            }
-            stringStarts.append(tslots)
-        }
         let bytesStart = s.position
+        var ranges = [[[Range<Int>]]]()
+        var pos = bytesStart
+        for ss in stringSlots {
+            var tslots = [[Range<Int>]]()
+            for col in ss {
+                var r = [Range<Int>](); r.reserveCapacity(col.count)
+                for len in col { r.append(pos..<(pos + len)); pos += len }
+                tslots.append(r)
+            }
+            ranges.append(tslots)
+        }
         guard pos <= s.buffer.count else {
             throw FormatError.truncated(s.section, at: s.base + bytesStart, needed: pos - bytesStart,
                                         available: s.buffer.count - bytesStart)
@@ -183,45 +284,93 @@ public struct MessageColumn {
         guard pos == s.buffer.count else {
             throw FormatError.invalid(s.section, at: s.base + pos, "\(s.buffer.count - pos) trailing bytes")
         }
-        var out = [[UInt8]]()
-        out.reserveCapacity(rows)
-        var seen = [Int](repeating: 0, count: count)
-        for (row, c) in codes.enumerated() {
-            let k = Int(c)
-            let j = seen[k]; seen[k] += 1
-            var msg = [UInt8]()
-            var ni = 0, si = 0
-            for part in parts[k] {
-                switch part {
-                case .text(let b): msg.append(contentsOf: b)
-                case .number(let scale):
-                    MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: scale, to: &msg); ni += 1
-                case .padded(let width):
-                    MessageTemplate.appendNumber(numberSlots[k][ni][j], scale: 0, width: width, to: &msg); ni += 1
-                case .fieldText(let column):
-                    guard case .string(let text)? = field(column, row) else {
-                        throw FormatError.invalid(t.section, at: codesAt, "row \(row) references string field column \(column), which it lacks")
-                    }
-                    msg.append(contentsOf: text.utf8)
-                    if msg.count > Limits.maxMessageBytes {
-                        throw FormatError.invalid(t.section, at: codesAt, "decoded message exceeds \(Limits.maxMessageBytes) bytes")
-                    }
-                case .fieldNumber(let column, let scale):
-                    guard let v = field(column, row), let x = MessageTemplate.referencedNumber(v, scale: scale) else {
-                        throw FormatError.invalid(t.section, at: codesAt, "row \(row) references numeric field column \(column), which it lacks")
-                    }
-                    MessageTemplate.appendNumber(x, scale: scale, to: &msg)
-                case .string:
-                    let start = stringStarts[k][si][j]
-                    let len = stringSlots[k][si][j]
-                    msg.append(contentsOf: UnsafeRawBufferPointer(rebasing: s.buffer[start..<start + len])); si += 1
+        return Slots(numberSlots: numberSlots, stringRanges: ranges, stringBytesStart: bytesStart)
+    }
+
+    public var rowCount: Int { codes.count }
+
+    /// Renders row `row`; `field(column, row)` supplies referenced field values.
+    public func render(row: Int, field: (Int, Int) -> FieldValue?) throws(FormatError) -> [UInt8] {
+        let k = Int(codes[row])
+        let j = Int(ordinal[row])
+        let slots = try parsedSlots()
+        var msg = [UInt8]()
+        var ni = 0, si = 0
+        for part in try parsedTemplates()[k] {
+            if case .text(let b) = part { msg.append(contentsOf: b) } else {
+                try appendPlaceholder(part, slots, k: k, j: j, row: row, ni: &ni, si: &si, field: field, to: &msg)
+            }
+        }
+        if msg.count > Limits.maxMessageBytes {
+            throw FormatError.invalid(section, at: codesAt, "decoded message exceeds \(Limits.maxMessageBytes) bytes")
+        }
+        return msg
+    }
+
+    /// Calls `body` with the text of each *variable region* of row `row`: a maximal stretch of
+    /// the message covering its placeholders plus the static token bytes touching them, bounded
+    /// by delimiters (non-token bytes of `Tokenizer`) or the message ends. Every token of the
+    /// message that is not wholly static lies inside one region, so a token absent from the
+    /// template's static tokens is in the message iff it is in some region. Stops and returns
+    /// true as soon as `body` does.
+    public func anyVariableRegion(row: Int, field: (Int, Int) -> FieldValue?,
+                                  _ body: ([UInt8]) -> Bool) throws(FormatError) -> Bool {
+        let k = Int(codes[row])
+        let j = Int(ordinal[row])
+        let slots = try parsedSlots()
+        let parts = try parsedTemplates()[k]
+        var buf = [UInt8]()
+        buf.reserveCapacity(64)
+        var inRegion = false
+        var ni = 0, si = 0
+        for (p, part) in parts.enumerated() {
+            if case .text(let b) = part {
+                guard inRegion else { continue }
+                if let d = b.firstIndex(where: { !Tokenizer.isTokenByte($0) }) {
+                    buf.append(contentsOf: b[..<d])
+                    if body(buf) { return true }
+                    buf.removeAll(keepingCapacity: true)
+                    inRegion = false
+                } else {
+                    buf.append(contentsOf: b)
+                }
+                continue
+            }
+            if !inRegion {
+                inRegion = true
+                if p > 0, case .text(let b) = parts[p - 1] {
+                    let start = (b.lastIndex(where: { !Tokenizer.isTokenByte($0) }) ?? -1) + 1
+                    buf.append(contentsOf: b[start...])
                 }
             }
-            if msg.count > Limits.maxMessageBytes {
-                throw FormatError.invalid(t.section, at: codesAt, "decoded message exceeds \(Limits.maxMessageBytes) bytes")
-            }
-            out.append(msg)
+            try appendPlaceholder(part, slots, k: k, j: j, row: row, ni: &ni, si: &si, field: field, to: &buf)
         }
-        return out
+        return inRegion && body(buf)
+    }
+
+    private func appendPlaceholder(_ part: MessageTemplate.Part, _ slots: Slots, k: Int, j: Int, row: Int, ni: inout Int, si: inout Int,
+                                   field: (Int, Int) -> FieldValue?, to msg: inout [UInt8]) throws(FormatError) {
+        switch part {
+        case .text(let b): msg.append(contentsOf: b)
+        case .number(let scale):
+            MessageTemplate.appendNumber(slots.numberSlots[k][ni][j], scale: scale, to: &msg); ni += 1
+        case .padded(let width):
+            MessageTemplate.appendNumber(slots.numberSlots[k][ni][j], scale: 0, width: width, to: &msg); ni += 1
+        case .fieldText(let column):
+            guard case .string(let text)? = field(column, row) else {
+                throw FormatError.invalid(section, at: codesAt, "row \(row) references string field column \(column), which it lacks")
+            }
+            msg.append(contentsOf: text.utf8)
+            if msg.count > Limits.maxMessageBytes {
+                throw FormatError.invalid(section, at: codesAt, "decoded message exceeds \(Limits.maxMessageBytes) bytes")
+            }
+        case .fieldNumber(let column, let scale):
+            guard let v = field(column, row), let x = MessageTemplate.referencedNumber(v, scale: scale) else {
+                throw FormatError.invalid(section, at: codesAt, "row \(row) references numeric field column \(column), which it lacks")
+            }
+            MessageTemplate.appendNumber(x, scale: scale, to: &msg)
+        case .string:
+            msg.append(contentsOf: stringStream[slots.stringRanges[k][si][j]]); si += 1
+        }
     }
 }

@@ -100,28 +100,8 @@ public enum StringColumn {
         let at = r.absoluteOffset
         switch try r.readUInt8() {
         case 0:
-            let n = try r.readLength(limit: min(limit, r.remaining), "dictionary size")
-            var dict = [[UInt8]]()
-            dict.reserveCapacity(n)
-            for i in 0..<n {
-                let sAt = r.absoluteOffset
-                let s = Array(try r.readLengthPrefixed(limit: maxLength))
-                if i > 0 && !dict[i - 1].lexicographicallyPrecedes(s) {
-                    throw FormatError.invalid(r.section, at: sAt, "dictionary entries not strictly ascending")
-                }
-                dict.append(s)
-            }
-            let codesAt = r.absoluteOffset
-            let codes = try IntColumn.decode(from: &r, limit: limit)
-            var out = [[UInt8]]()
-            out.reserveCapacity(codes.count)
-            for c in codes {
-                guard c >= 0 && c < dict.count else {
-                    throw FormatError.invalid(r.section, at: codesAt, "dictionary code \(c) out of range 0..<\(dict.count)")
-                }
-                out.append(dict[Int(c)])
-            }
-            return out
+            let k = try readDictionaryMode(from: &r, maxLength: maxLength, limit: limit)
+            return k.codes.map { k.dictionary[Int($0)] }
         case 1:
             let lensAt = r.absoluteOffset
             let lens = try IntColumn.decode(from: &r, limit: limit)

@@ -1,145 +1,193 @@
 import StrataFormat
 import StrataSegment
 
-/// Evaluates a query tree over a decoded block, a column at a time, producing a selection
-/// vector (one Bool per row).
+/// Evaluates a compiled query over a decoded block a column at a time, producing a
+/// `RowSelection`. AND evaluates its children only on the rows still selected; leaves on
+/// low-cardinality columns test each distinct value once.
 struct BlockMatcher {
-    let root: QueryNode
+    let root: CompiledNode
 
     /// The columns evaluation needs (plus time and sequence, always).
     func requiredColumns() -> ColumnSelection {
         var sys: Set<SystemColumn> = [.timestamp, .sequence]
         var fields = Set<String>()
-        func walk(_ n: QueryNode) {
+        func walk(_ n: CompiledNode) {
             switch n {
-            case .all: break
+            case .all, .none, .id: break
             case .and(let xs), .or(let xs): xs.forEach(walk)
             case .not(let x): walk(x)
-            case .term(let f, _), .phrase(let f, _):
-                switch Self.target(f) {
-                case .message: sys.insert(.messageTemplates)
-                case .level: sys.insert(.level)
-                case .service: sys.insert(.service)
-                case .host: sys.insert(.host)
-                case .source: sys.insert(.source)
-                case .tags: sys.insert(.tags)
-                case .id: break
-                case .field(let k): fields.insert(k)
-                }
+            case .messageTokens, .messageToken, .messageNonEmpty: sys.insert(.messageTemplates)
+            case .level: sys.insert(.level)
+            case .service: sys.insert(.service)
+            case .host: sys.insert(.host)
+            case .source: sys.insert(.source)
+            case .tag: sys.insert(.tags)
+            case .field(let k, _): fields.insert(k)
             }
         }
         walk(root)
-        return ColumnSelection(system: sys, fields: fields)
+        return ColumnSelection(system: sys, fields: fields, renderMessages: false)
     }
 
-    enum Target: Equatable { case message, level, service, host, source, tags, id, field(String) }
-
-    static func target(_ f: String?) -> Target {
-        guard let f else { return .message }
-        switch f.lowercased() {
-        case "message", "msg": return .message
-        case "level": return .level
-        case "service": return .service
-        case "host": return .host
-        case "source": return .source
-        case "tags", "tag": return .tags
-        case "id", "_id": return .id
-        default: return .field(f)
-        }
-    }
-
-    /// Lazily tokenised messages of a block.
+    /// Lazily tokenised messages and template skeletons of a block, and the first rendering
+    /// error (a damaged block).
     final class TokenCache {
-        var tokens: [[[UInt8]]]?
-    }
-
-    func evaluate(_ block: DecodedBlock) -> [Bool] {
-        let cache = TokenCache()
-        return eval(root, block, cache)
-    }
-
-    private func eval(_ n: QueryNode, _ b: DecodedBlock, _ cache: TokenCache) -> [Bool] {
-        let rows = b.rowCount
-        switch n {
-        case .all: return [Bool](repeating: true, count: rows)
-        case .and(let xs):
-            var acc = eval(xs[0], b, cache)
-            for x in xs.dropFirst() {
-                if !acc.contains(true) { break }
-                let v = eval(x, b, cache)
-                for i in 0..<rows { acc[i] = acc[i] && v[i] }
-            }
-            return acc
-        case .or(let xs):
-            var acc = eval(xs[0], b, cache)
-            for x in xs.dropFirst() {
-                let v = eval(x, b, cache)
-                for i in 0..<rows { acc[i] = acc[i] || v[i] }
-            }
-            return acc
-        case .not(let x):
-            return eval(x, b, cache).map { !$0 }
-        case .term(let f, let value):
-            return leaf(Self.target(f), value: value, phrase: false, b, cache)
-        case .phrase(let f, let text):
-            return leaf(Self.target(f), value: text, phrase: true, b, cache)
+        let shared: SkeletonCache
+        let matcher = TokenMatcher()
+        var error: FormatError?
+        init(templates: Int, shared: SkeletonCache) {
+            self.shared = shared
         }
     }
 
-    private func leaf(_ t: Target, value: String, phrase: Bool, _ b: DecodedBlock, _ cache: TokenCache) -> [Bool] {
-        let rows = b.rowCount
-        switch t {
-        case .message:
-            let msgs = b.messages ?? []
-            if cache.tokens == nil {
-                cache.tokens = msgs.map { m in m.withUnsafeBytes { Tokenizer.tokens($0) } }
+    /// Skeletons by template bytes, reused across the blocks one task scans (blocks of one
+    /// application share most templates). Not thread-safe: one per task.
+    final class SkeletonCache {
+        var byBytes: [[UInt8]: TemplateSkeleton?] = [:]
+
+        /// nil when the template does not parse (the row must then be rendered, which reports it).
+        func skeleton(_ bytes: [UInt8]) -> TemplateSkeleton? {
+            if let s = byBytes[bytes] { return s }
+            let parts = try? withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) in
+                try MessageTemplate.parse(p, section: "template", offset: 0)
             }
-            let toks = cache.tokens!
-            if !phrase && Glob.hasWildcard(value) {
-                let g = Glob(value, caseInsensitive: true)
-                return toks.map { $0.contains { g.matches($0) } }
-            }
-            let q = Tokenizer.tokens(value)
-            if q.isEmpty { return [Bool](repeating: true, count: rows) }
-            return toks.map { Self.containsSequence($0, q) }
-        case .level:
-            let want = LogLevel.normalise(value)
-            let levels = b.levels ?? []
-            return levels.map { want != nil && $0 == want!.rawValue }
-        case .service: return stringMatch(b.services ?? [], value, phrase)
-        case .host: return stringMatch(b.hosts ?? [], value, phrase)
-        case .source: return stringMatch(b.sources ?? [], value, phrase)
-        case .tags:
-            let g = Glob(value, caseInsensitive: false)
-            return (b.tags ?? []).map { raw in DecodedBlock.tagList(raw).contains { g.matches(Array($0.utf8)) } }
-        case .id:
-            guard let id = LogID(value) else { return [Bool](repeating: false, count: rows) }
-            let ts = b.timestamps ?? [], seq = b.sequences ?? []
-            return (0..<rows).map { ts[$0] == id.timestampNanos && seq[$0] == id.sequence }
-        case .field(let key):
-            guard let col = b.fields[key] else { return [Bool](repeating: false, count: rows) }
-            let wild = !phrase && Glob.hasWildcard(value)
-            let g = Glob(value, caseInsensitive: false)
-            let asDouble = Double(value)
-            return col.map { v in
-                guard let v else { return false }
-                switch v {
-                case .int(let x): return asDouble.map { Double(x) == $0 } ?? false
-                case .float(let x): return asDouble.map { x == $0 } ?? false
-                case .bool(let x): return value.lowercased() == (x ? "true" : "false")
-                case .string(let s), .json(let s): return wild ? g.matches(Array(s.utf8)) : s == value
+            let s = parts.map { TemplateSkeleton($0) }
+            if byBytes.count > 100_000 { byBytes.removeAll() }
+            byBytes[bytes] = .some(s)
+            return s
+        }
+    }
+
+    func evaluate(_ block: DecodedBlock, skeletons: SkeletonCache = SkeletonCache()) throws(FormatError) -> RowSelection {
+        let cache = TokenCache(templates: block.messageBlock?.streams.templateBytes.count ?? 0, shared: skeletons)
+        let sel = eval(root, block, RowSelection(rowCount: block.rowCount, all: true), cache)
+        if let e = cache.error { throw e }
+        return sel
+    }
+
+    /// Rows of `candidates` whose message passes, deciding per template where the template
+    /// alone settles it and rendering only the rows of undecided templates.
+    /// With `singleToken`, an undecided row is settled from its variable regions alone (the
+    /// template's static tokens already failed); otherwise the whole message is rendered.
+    private func messageFilter(_ b: DecodedBlock, _ candidates: RowSelection, _ cache: TokenCache, singleToken: Bool,
+                               single: [UInt8]? = nil,
+                               classify: (TemplateSkeleton, BlockText) -> TemplateSkeleton.Verdict,
+                               test: ([UInt8]) -> Bool) -> RowSelection {
+        guard let mb = b.messageBlock else {
+            return filter(candidates) { test(message(b, $0, cache)) }
+        }
+        let templates = mb.streams.templateBytes
+        let text = BlockText(mb)
+        var verdict = [UInt8](repeating: 255, count: templates.count)
+        return mb.streams.codes.withUnsafeBufferPointer { codes in
+            filter(candidates) { i in
+                let k = Int(codes[i])
+                if verdict[k] == 255 {
+                    if let t = single {
+                        verdict[k] = TemplateScan.classify(templates[k], t, text).rawValue
+                    } else if let sk = cache.shared.skeleton(templates[k]) {
+                        verdict[k] = classify(sk, text).rawValue
+                    } else {
+                        verdict[k] = TemplateSkeleton.Verdict.maybe.rawValue
+                    }
+                }
+                switch verdict[k] {
+                case TemplateSkeleton.Verdict.always.rawValue: return true
+                case TemplateSkeleton.Verdict.never.rawValue: return false
+                default:
+                    if singleToken {
+                        do throws(FormatError) { return try mb.anyVariableRegion(i, test) } catch {
+                            if cache.error == nil { cache.error = error }
+                            return false
+                        }
+                    }
+                    return test(message(b, i, cache))
                 }
             }
         }
     }
 
-    private func stringMatch(_ col: [[UInt8]], _ value: String, _ phrase: Bool) -> [Bool] {
-        if !phrase && Glob.hasWildcard(value) {
-            let g = Glob(value, caseInsensitive: false)
-            return col.map { g.matches($0) }
+    /// Rows of `candidates` that satisfy `n` (rows outside `candidates` are never set).
+    private func eval(_ n: CompiledNode, _ b: DecodedBlock, _ candidates: RowSelection, _ cache: TokenCache) -> RowSelection {
+        let rows = b.rowCount
+        switch n {
+        case .all: return candidates
+        case .none: return RowSelection(rowCount: rows, all: false)
+        case .and(let xs):
+            var acc = candidates
+            for x in xs {
+                if acc.isEmpty { break }
+                acc = eval(x, b, acc, cache)
+            }
+            return acc
+        case .or(let xs):
+            var acc = RowSelection(rowCount: rows, all: false)
+            var rest = candidates
+            for x in xs {
+                if rest.isEmpty { break }
+                let v = eval(x, b, rest, cache)
+                acc.formUnion(v)
+                var notV = v
+                notV.invert()
+                rest.formIntersection(notV)
+            }
+            return acc
+        case .not(let x):
+            var v = eval(x, b, candidates, cache)
+            v.invert()
+            v.formIntersection(candidates)
+            return v
+        case .messageTokens(let q):
+            return messageFilter(b, candidates, cache, singleToken: q.count == 1, single: q.count == 1 ? q[0] : nil,
+                                 classify: { $0.classify(q, $1) }) { cache.matcher.containsSequence($0, q) }
+        case .messageToken(let t):
+            return messageFilter(b, candidates, cache, singleToken: true,
+                                 classify: { s, _ in s.classify(t) }) { cache.matcher.anyToken($0, t) }
+        case .messageNonEmpty:
+            return filter(candidates) { !message(b, $0, cache).isEmpty }
+        case .level(let allowed):
+            let levels = b.levels ?? []
+            return filter(candidates) { i in allowed[Int(levels[i])] }
+        case .service(let t): return distinctTest(b.services, t, candidates)
+        case .host(let t): return distinctTest(b.hosts, t, candidates)
+        case .source(let t): return distinctTest(b.sources, t, candidates)
+        case .tag(let t):
+            let tags = b.tags ?? []
+            return filter(candidates) { i in DecodedBlock.tagList(tags[i]).contains { t.test(Array($0.utf8)) } }
+        case .id(let t):
+            let ts = b.timestamps ?? [], seq = b.sequences ?? []
+            return filter(candidates) { i in
+                t.test(Array(LogID(timestampNanos: ts[i], sequence: seq[i]).description.utf8))
+            }
+        case .field(let key, let t):
+            guard let col = b.fields[key] else { return RowSelection(rowCount: rows, all: false) }
+            return filter(candidates) { t.test(col[$0]) }
         }
-        let v = Array(value.utf8)
-        return col.map { $0 == v }
+    }
+
+    private func filter(_ candidates: RowSelection, _ body: (Int) -> Bool) -> RowSelection {
+        var out = RowSelection(rowCount: candidates.rowCount, all: false)
+        candidates.forEach { i in if body(i) { out[i] = true } }
+        return out
+    }
+
+    /// Tests each distinct value once, then selects rows by code.
+    private func distinctTest(_ col: KeywordColumn?, _ t: StringTest, _ candidates: RowSelection) -> RowSelection {
+        guard let col else { return RowSelection(rowCount: candidates.rowCount, all: false) }
+        let pass = col.dictionary.map { t.test($0) }
+        if !pass.contains(true) { return RowSelection(rowCount: candidates.rowCount, all: false) }
+        return col.codes.withUnsafeBufferPointer { codes in
+            pass.withUnsafeBufferPointer { ok in filter(candidates) { ok[Int(codes[$0])] } }
+        }
+    }
+
+    private func message(_ b: DecodedBlock, _ i: Int, _ cache: TokenCache) -> [UInt8] {
+        if let m = b.messages { return m[i] }
+        guard let mb = b.messageBlock else { return [] }
+        do throws(FormatError) { return try mb.message(i) } catch {
+            if cache.error == nil { cache.error = error }
+            return []
+        }
     }
 
     /// Whether `q` occurs as a contiguous run in `tokens`.
@@ -160,9 +208,9 @@ extension DecodedBlock {
         timestamps = entries.map(\.timestampNanos)
         sequences = entries.map(\.sequence)
         levels = entries.map(\.level.rawValue)
-        services = entries.map { Array($0.service.utf8) }
-        hosts = entries.map { Array($0.host.utf8) }
-        sources = entries.map { Array($0.source.utf8) }
+        services = KeywordColumn(values: entries.lazy.map { Array($0.service.utf8) })
+        hosts = KeywordColumn(values: entries.lazy.map { Array($0.host.utf8) })
+        sources = KeywordColumn(values: entries.lazy.map { Array($0.source.utf8) })
         messages = entries.map { Array($0.message.utf8) }
         var tagRows = [[UInt8]]()
         for e in entries {

@@ -1,3 +1,4 @@
+import Dispatch
 import StrataEngine
 import StrataFormat
 import StrataIO
@@ -19,22 +20,37 @@ public struct SearchRequest: Sendable {
 }
 
 /// What a search returned and what it cost.
+///
+/// Either `hits` (a filter, possibly with sort/limit/fields) or `columns` + `rows` (a `stats`
+/// query). `total` is always the exact number of matching entries in the time range.
 public struct SearchResult: Sendable {
-    /// Matching entries, newest first, at most `limit`.
-    public var hits: [LogEntry]
-    /// Exact number of matching entries in the time range.
-    public var total: Int
+    /// Matching entries in result order (newest first unless sorted), at most the limit.
+    public var hits: [LogEntry] = []
+    /// `| fields a, b`: the keys to print for each hit (nil: the whole entry).
+    public var projection: [String]?
+    /// Output column names of a `stats` query (nil for a search).
+    public var columns: [String]?
+    public var rows: [[CellValue]] = []
+    /// Aggregate columns whose values are approximate (large percentiles / distinct counts).
+    public var approximateColumns: [String] = []
+    public var total = 0
+    public var partitionsScanned = 0
     public var segmentsScanned = 0
     public var segmentsSkipped = 0
     public var blocksScanned = 0
+    /// Blocks skipped by time (zone maps).
     public var blocksSkipped = 0
+    /// Blocks skipped because their Bloom filter (or id range) rules out every row.
+    public var blocksSkippedByBloom = 0
     public var rowsScanned = 0
     public var tookNanos: UInt64 = 0
+
+    public init() {}
 }
 
-/// Runs searches over an engine snapshot: prunes segments and blocks by time, evaluates the
-/// query a block at a time on the columns it needs, counts every match, and materialises only
-/// the newest `limit` hits.
+/// Runs queries over an engine snapshot: prunes segments and blocks by time, evaluates the
+/// filter a block at a time on the columns it needs (segments in parallel), counts every
+/// match, then either aggregates or materialises only the page of hits.
 public struct QueryExecutor {
     public let engine: Engine
 
@@ -54,62 +70,206 @@ public struct QueryExecutor {
         }
     }
 
-    private struct HitKey: Comparable {
+    struct HitKey {
         var ts: Int64
         var seq: UInt64
         var segment: Int   // -1 = memtable
         var block: Int
         var row: Int
-        static func < (a: HitKey, b: HitKey) -> Bool { (a.ts, a.seq) < (b.ts, b.seq) }
+        var sort: [CellValue]
+        /// Newest first.
+        static func newer(_ a: HitKey, _ b: HitKey) -> Bool { (a.ts, a.seq) > (b.ts, b.seq) }
+    }
+
+    /// What one segment (or the memtable) contributed.
+    final class Partial: @unchecked Sendable {
+        var keys = [HitKey]()
+        var aggregator: Aggregator?
+        var total = 0
+        var blocksScanned = 0
+        var blocksSkipped = 0
+        var blocksSkippedByBloom = 0
+        var rowsScanned = 0
+        var error: SearchError?
     }
 
     /// Runs `request`.
     public func search(_ request: SearchRequest) throws(SearchError) -> SearchResult {
         let started = monotonicNanos()
-        let node: QueryNode
-        do throws(QuerySyntaxError) { node = try QueryParser.parse(request.query) } catch { throw .syntax(error) }
-        let matcher = BlockMatcher(root: node)
-        let columns = matcher.requiredColumns()
-        let snap = engine.snapshot(fromNanos: request.fromNanos, toNanos: request.toNanos)
-        var result = SearchResult(hits: [], total: 0)
-        var keys = [HitKey]()
-        let inRange = { (ts: Int64) in ts >= request.fromNanos && ts <= request.toNanos }
-
-        let memBlock = DecodedBlock(entries: snap.memtableEntries)
-        if memBlock.rowCount > 0 {
-            let sel = matcher.evaluate(memBlock)
-            for i in 0..<memBlock.rowCount where sel[i] {
-                keys.append(HitKey(ts: memBlock.timestamps![i], seq: memBlock.sequences![i], segment: -1, block: 0, row: i))
+        let query: Query
+        let compiled: CompiledNode
+        do throws(QuerySyntaxError) {
+            query = try Query.parse(request.query)
+            compiled = try CompiledNode.compile(query.filter)
+        } catch { throw .syntax(error) }
+        let matcher = BlockMatcher(root: compiled)
+        let probe = BloomProbe(compiled)
+        let selective = probe.isSelective
+        var columns = matcher.requiredColumns()
+        let stats = query.stats
+        // Sort keys of a search (not of stats rows) need their columns too.
+        var hitSortTargets = [(FieldTarget?, Bool)]()
+        if stats == nil {
+            for case .sort(let keys) in query.stages {
+                for k in keys {
+                    let t: FieldTarget? = ["timestamp", "_time", "time", "@timestamp"].contains(k.name.lowercased()) ? nil : FieldTarget(k.name)
+                    if let t { addColumns(for: t, to: &columns) }
+                    hitSortTargets.append((t, k.descending))
+                }
             }
-            result.rowsScanned += memBlock.rowCount
         }
+        if let stats { Aggregator(stats: stats).addColumns(to: &columns) }
+        let cols = columns
+
+        let snap = engine.snapshot(fromNanos: request.fromNanos, toNanos: request.toNanos)
         var readers = [SegmentReader]()
         for record in snap.segments {
-            let reader: SegmentReader
-            do throws(SegmentError) { reader = try snap.reader(for: record) } catch { throw .segment(error) }
-            let si = readers.count
-            readers.append(reader)
-            result.segmentsScanned += 1
-            for (bi, meta) in reader.index.blocks.enumerated() {
-                if meta.maxTimestampNanos < request.fromNanos || meta.minTimestampNanos > request.toNanos {
-                    result.blocksSkipped += 1
-                    continue
+            do throws(SegmentError) { readers.append(try snap.reader(for: record)) } catch { throw .segment(error) }
+        }
+        let memBlock = DecodedBlock(entries: snap.memtableEntries)
+        let openReaders = readers
+        let from = request.fromNanos, to = request.toNanos
+
+        // One task per segment plus one for the memtable, on all cores.
+        let partials = (0...readers.count).map { _ in Partial() }
+        let sortTargets = hitSortTargets
+        DispatchQueue.concurrentPerform(iterations: readers.count + 1) { t in
+            let p = partials[t]
+            if stats != nil { p.aggregator = Aggregator(stats: stats!) }
+            let skeletons = BlockMatcher.SkeletonCache()
+            func consume(_ block: DecodedBlock, segment: Int, blockIndex: Int) {
+                var sel: RowSelection
+                do throws(FormatError) { sel = try matcher.evaluate(block, skeletons: skeletons) } catch {
+                    p.error = .format(error)
+                    return
                 }
-                let block: DecodedBlock
-                do throws(FormatError) { block = try reader.decodeBlock(bi, columns: columns) } catch { throw .format(error) }
-                result.blocksScanned += 1
-                result.rowsScanned += block.rowCount
-                let sel = matcher.evaluate(block)
-                let ts = block.timestamps!, seq = block.sequences!
-                for i in 0..<block.rowCount where sel[i] && inRange(ts[i]) {
-                    keys.append(HitKey(ts: ts[i], seq: seq[i], segment: si, block: bi, row: i))
+                let ts = block.timestamps!
+                // Time range within the block.
+                if from != .min || to != .max {
+                    var inRange = RowSelection(rowCount: block.rowCount) { ts[$0] >= from && ts[$0] <= to }
+                    inRange.formIntersection(sel)
+                    sel = inRange
+                }
+                p.rowsScanned += block.rowCount
+                let n = sel.count
+                p.total += n
+                guard n > 0 else { return }
+                if let agg = p.aggregator {
+                    agg.add(block, sel)
+                    return
+                }
+                let seq = block.sequences!
+                sel.forEach { i in
+                    let sortCells = sortTargets.map { st in st.0.map { Aggregator.groupCell(cellValue($0, block, i)) } ?? .int(ts[i]) }
+                    p.keys.append(HitKey(ts: ts[i], seq: seq[i], segment: segment, block: blockIndex, row: i, sort: sortCells))
                 }
             }
+            if t == openReaders.count {
+                if memBlock.rowCount > 0 { consume(memBlock, segment: -1, blockIndex: 0) }
+                return
+            }
+            let reader = openReaders[t]
+            for (bi, meta) in reader.index.blocks.enumerated() {
+                if meta.maxTimestampNanos < from || meta.minTimestampNanos > to {
+                    p.blocksSkipped += 1
+                    continue
+                }
+                if selective {
+                    do throws(FormatError) {
+                        if !probe.mayMatch(try reader.cachedBloom(bi), meta) {
+                            p.blocksSkippedByBloom += 1
+                            continue
+                        }
+                    } catch {
+                        p.error = .format(error)
+                        return
+                    }
+                }
+                let block: DecodedBlock
+                do throws(FormatError) { block = try reader.decodeBlock(bi, columns: cols) } catch {
+                    p.error = .format(error)
+                    return
+                }
+                p.blocksScanned += 1
+                consume(block, segment: t, blockIndex: bi)
+                if p.error != nil { return }
+            }
         }
+
+        var result = SearchResult()
+        var keys = [HitKey]()
+        let aggregator = stats.map { Aggregator(stats: $0) }
+        for p in partials {
+            if let e = p.error { throw e }
+            result.total += p.total
+            result.blocksScanned += p.blocksScanned
+            result.blocksSkipped += p.blocksSkipped
+            result.blocksSkippedByBloom += p.blocksSkippedByBloom
+            result.rowsScanned += p.rowsScanned
+            keys.append(contentsOf: p.keys)
+            if let a = p.aggregator { aggregator!.merge(a) }
+        }
+        result.segmentsScanned = readers.count
         result.segmentsSkipped = engine.currentManifest.segments.count - snap.segments.count
-        result.total = keys.count
-        // Newest first; only the page is materialised.
-        let page = keys.sorted(by: >).prefix(max(0, request.limit))
+        result.partitionsScanned = Set(snap.segments.map(\.partitionStartNanos)).count
+
+        if let aggregator, let stats {
+            var (rows, approx) = aggregator.finish()
+            var names = stats.columnNames
+            for stage in query.stages.dropFirst() {
+                switch stage {
+                case .sort(let sortKeys):
+                    let idx = sortKeys.map { k in (names.firstIndex(of: k.name)!, k.descending) }
+                    rows = Self.stableSorted(rows) { a, b in
+                        for (c, desc) in idx {
+                            if a[c] < b[c] { return !desc }
+                            if b[c] < a[c] { return desc }
+                        }
+                        return false
+                    }
+                case .limit(let n): rows = Array(rows.prefix(n))
+                case .fields(let keep):
+                    let idx = keep.map { names.firstIndex(of: $0)! }
+                    rows = rows.map { r in idx.map { r[$0] } }
+                    names = keep
+                    approx = approx.filter { keep.contains($0) }
+                case .stats: break
+                }
+            }
+            result.columns = names
+            result.rows = rows
+            result.approximateColumns = approx
+            result.tookNanos = monotonicNanos() - started
+            return result
+        }
+
+        // Newest first, then the stages in order.
+        keys.sort(by: HitKey.newer)
+        var sortSlot = 0
+        var limit = max(0, request.limit)
+        for stage in query.stages {
+            switch stage {
+            case .sort(let sortKeys):
+                let slots = sortSlot..<(sortSlot + sortKeys.count)
+                sortSlot += sortKeys.count
+                keys = Self.stableSorted(keys) { a, b in
+                    for s in slots {
+                        let (x, y) = (a.sort[s], b.sort[s])
+                        // Missing values sort last in both directions.
+                        if x == .null && y == .null { continue }
+                        if x == .null { return false }
+                        if y == .null { return true }
+                        if x < y { return !sortTargets[s].1 }
+                        if y < x { return sortTargets[s].1 }
+                    }
+                    return false
+                }
+            case .limit(let n): keys = Array(keys.prefix(n)); limit = min(limit, n)
+            case .fields(let f): result.projection = f
+            case .stats: break
+            }
+        }
+        let page = keys.prefix(limit)
         var decoded = [Int: [Int: DecodedBlock]]()
         for k in page {
             if k.segment < 0 {
@@ -123,5 +283,13 @@ public struct QueryExecutor {
         }
         result.tookNanos = monotonicNanos() - started
         return result
+    }
+
+    static func stableSorted<T>(_ xs: [T], by less: (T, T) -> Bool) -> [T] {
+        xs.enumerated().sorted { a, b in
+            if less(a.element, b.element) { return true }
+            if less(b.element, a.element) { return false }
+            return a.offset < b.offset
+        }.map(\.element)
     }
 }

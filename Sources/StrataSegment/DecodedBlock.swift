@@ -4,16 +4,18 @@ import StrataFormat
 ///
 /// Invariant: every non-nil array has exactly `rowCount` elements; columns that were not
 /// requested are nil. Row *i* of every array belongs to the same entry.
-public struct DecodedBlock {
+public struct DecodedBlock: Sendable {
     public let rowCount: Int
     public var timestamps: [Int64]?
     public var sequences: [UInt64]?
     public var levels: [UInt8]?
-    public var services: [[UInt8]]?
-    public var hosts: [[UInt8]]?
-    public var sources: [[UInt8]]?
+    public var services: KeywordColumn?
+    public var hosts: KeywordColumn?
+    public var sources: KeywordColumn?
     public var tags: [[UInt8]]?
     public var messages: [[UInt8]]?
+    /// The unrendered messages, when the selection asked for them (`renderMessages` false).
+    public var messageBlock: MessageBlock?
     /// Field columns by key; a key absent from the block maps to nil in every row.
     public var fields: [String: [FieldValue?]] = [:]
 
@@ -54,11 +56,80 @@ public struct ColumnSelection: Sendable {
     /// Field keys to decode; nil means every field column.
     public var fields: Set<String>?
 
-    public init(system: Set<SystemColumn>, fields: Set<String>?) {
+    /// With `_msg.tpl` selected: render every message (true) or keep them as a `MessageBlock`.
+    public var renderMessages: Bool
+
+    public init(system: Set<SystemColumn>, fields: Set<String>?, renderMessages: Bool = true) {
         self.system = system
         self.fields = fields
+        self.renderMessages = renderMessages
     }
 
     /// Every column: what materialising whole entries needs.
     public static let all = ColumnSelection(system: Set(SystemColumn.allCases), fields: nil)
+}
+
+/// The messages of one block kept as parsed streams: a row's message is rendered only when
+/// asked for, and queries can test templates first (`streams.templates`, `streams.codes`).
+public final class MessageBlock: @unchecked Sendable {
+    public let streams: MessageStreams
+    /// Decodes a referenced field column of the block on first use (nil: the block lacks it).
+    private let load: (Int) throws(FormatError) -> [FieldValue?]?
+    private let loadRaw: (Int) throws(FormatError) -> [UInt8]?
+    private var referenced: [Int: [FieldValue?]?] = [:]
+
+    init(streams: MessageStreams, load: @escaping (Int) throws(FormatError) -> [FieldValue?]?,
+         loadRaw: @escaping (Int) throws(FormatError) -> [UInt8]?) {
+        self.streams = streams
+        self.load = load
+        self.loadRaw = loadRaw
+    }
+
+    /// The decompressed chunk of a referenced field column (nil if the block lacks it): every
+    /// string value appears in it verbatim, except hex-mode values (stored as binary).
+    public func referencedChunk(_ column: Int) throws(FormatError) -> [UInt8]? { try loadRaw(column) }
+
+    private func values(_ column: Int) throws(FormatError) -> [FieldValue?]? {
+        if let v = referenced[column] { return v }
+        let v = try load(column)
+        referenced[column] = .some(v)
+        return v
+    }
+
+    final class Failure { var error: FormatError? }
+
+    /// Field lookup for rendering; a load failure is remembered and rethrown by the caller.
+    private func lookup(_ failure: Failure) -> (Int, Int) -> FieldValue? {
+        { [self] column, row in
+            do throws(FormatError) { return try values(column)?[row] ?? nil } catch {
+                failure.error = error
+                return nil
+            }
+        }
+    }
+
+    /// The message of `row`.
+    public func message(_ row: Int) throws(FormatError) -> [UInt8] {
+        let failure = Failure()
+        let m: [UInt8]
+        do throws(FormatError) { m = try streams.render(row: row, field: lookup(failure)) } catch {
+            throw failure.error ?? error
+        }
+        if let e = failure.error { throw e }
+        return m
+    }
+
+    /// The values of a field column the templates reference (nil if the block lacks it).
+    public func referencedValues(_ column: Int) throws(FormatError) -> [FieldValue?]? { try values(column) }
+
+    /// Whether `body` is true for some variable region of `row` (see `MessageStreams`).
+    public func anyVariableRegion(_ row: Int, _ body: ([UInt8]) -> Bool) throws(FormatError) -> Bool {
+        let failure = Failure()
+        let r: Bool
+        do throws(FormatError) { r = try streams.anyVariableRegion(row: row, field: lookup(failure), body) } catch {
+            throw failure.error ?? error
+        }
+        if let e = failure.error { throw e }
+        return r
+    }
 }

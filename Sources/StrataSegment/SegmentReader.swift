@@ -120,45 +120,60 @@ public final class SegmentReader: @unchecked Sendable {
                     throw FormatError.invalid("block \(b) column _level", at: meta.chunk(systemColumn[c]!)!.offset, "level out of range").inFile(path)
                 }
                 out.levels = v.map { UInt8($0) }
-            case .service, .host, .source, .tags:
+            case .service, .host, .source:
                 let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in
-                    try StringColumn.decode(from: &r, maxLength: c == .tags ? Limits.maxTagBytesPerRow : Limits.maxShortStringBytes, limit: rows)
+                    try StringColumn.decodeKeyword(from: &r, maxLength: Limits.maxShortStringBytes, limit: rows)
                 }
                 try checkCount(v.count, c)
                 switch c {
                 case .service: out.services = v
                 case .host: out.hosts = v
-                case .source: out.sources = v
-                default: out.tags = v
+                default: out.sources = v
                 }
+            case .tags:
+                let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in
+                    try StringColumn.decode(from: &r, maxLength: Limits.maxTagBytesPerRow, limit: rows)
+                }
+                try checkCount(v.count, c)
+                out.tags = v
             case .messageTemplates:
                 let (tb, th) = try chunk(.messageTemplates)
                 let (nb, nh) = try chunk(.messageNumbers)
                 let (sb, sh) = try chunk(.messageStrings)
-                // Decode the field columns the templates reference first.
-                var referenced = [Int: [FieldValue?]]()
-                let columns = tb.withUnsafeBytes { MessageColumn.referencedColumns(templates: $0, rows: rows) }
-                for c in columns {
-                    guard c < index.columns.count, index.columns[c].kind == .field, let h = meta.chunk(c) else { continue }
-                    referenced[c] = try decodeField(h, block: b, rows: rows)
+                // Field columns the templates reference are decoded when a row first needs one.
+                let columnCount = index.columns.count
+                let load = { [self] (c: Int) throws(FormatError) -> [FieldValue?]? in
+                    guard c < columnCount, index.columns[c].kind == .field, let h = meta.chunk(c) else { return nil }
+                    return try decodeField(h, block: b, rows: rows)
                 }
                 do throws(FormatError) {
-                    out.messages = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
-                        try withBytes(nb) { (np: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
-                            try withBytes(sb) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> [[UInt8]] in
+                    let streams = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
+                        try withBytes(nb) { (np: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
+                            try withBytes(sb) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
                                 var t = ByteReader(tp, section: "block \(b) column _msg.tpl (chunk @0x\(String(th.offset, radix: 16)), decoded offset)")
                                 var n = ByteReader(np, section: "block \(b) column _msg.num (chunk @0x\(String(nh.offset, radix: 16)), decoded offset)")
                                 var s = ByteReader(sp, section: "block \(b) column _msg.str (chunk @0x\(String(sh.offset, radix: 16)), decoded offset)")
-                                return try MessageColumn.decode(rows: rows, templates: &t, numbers: &n, strings: &s) { column, row in
-                                    referenced[column]?[row]
-                                }
+                                return try MessageStreams(rows: rows, templates: &t, numbers: &n, strings: &s)
                             }
                         }
+                    }
+                    let loadRaw = { [self] (c: Int) throws(FormatError) -> [UInt8]? in
+                        guard c < columnCount, index.columns[c].kind == .field, let h = meta.chunk(c) else { return nil }
+                        return try chunkBytes(h, block: b)
+                    }
+                    let block = MessageBlock(streams: streams, load: load, loadRaw: loadRaw)
+                    if sel.renderMessages {
+                        var all = [[UInt8]]()
+                        all.reserveCapacity(rows)
+                        for row in 0..<rows { all.append(try block.message(row)) }
+                        out.messages = all
+                    } else {
+                        out.messageBlock = block
                     }
                 } catch {
                     throw error.inFile(path)
                 }
-            case .messageNumbers, .messageStrings:
+            case .messageNumbers, .messageStrings, .bloom:
                 continue
             }
         }
@@ -168,6 +183,39 @@ public final class SegmentReader: @unchecked Sendable {
         }
         return out
     }
+
+    private let bloomLock = ConditionLock()
+    private var bloomCache = [Int: BloomFilter]()
+
+    /// The Bloom filter of block `b`, decoded once and then kept (filters are small and every
+    /// selective query reads them).
+    public func cachedBloom(_ b: Int) throws(FormatError) -> BloomFilter {
+        if let f = bloomLock.withLock({ bloomCache[b] }) { return f }
+        let f = try bloom(b)
+        bloomLock.withLock { bloomCache[b] = f }
+        return f
+    }
+
+    /// The Bloom filter of block `b` (verified and decoded).
+    public func bloom(_ b: Int) throws(FormatError) -> BloomFilter {
+        guard let h = index.blocks[b].chunk(systemColumn[.bloom]!) else {
+            throw FormatError.invalid("block \(b)", at: Int(footer.indexOffset), "column _bloom missing").inFile(path)
+        }
+        let bytes = try chunkBytes(h, block: b)
+        do throws(FormatError) {
+            return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> BloomFilter in
+                var r = ByteReader(p, section: "block \(b) column _bloom (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
+                let f = try BloomFilter.decode(from: &r)
+                try r.expectEnd()
+                return f
+            }
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    /// Column number of a system column.
+    public func columnNumber(_ c: SystemColumn) -> Int { systemColumn[c]! }
 
     /// Decodes one field chunk.
     func decodeField(_ h: ChunkHandle, block b: Int, rows: Int) throws(FormatError) -> [FieldValue?] {

@@ -3,7 +3,7 @@ import StrataFormat
 /// Checks every checksum and invariant of a segment. See `format-spec/segment.md#invariants`.
 ///
 /// Verification decodes every chunk of every block (so every column decoder validates its
-/// bytes) and then checks the cross-structure invariants SEG-1…SEG-6 of the spec.
+/// bytes) and then checks the cross-structure invariants SEG-1…SEG-4 and SEG-18 of the spec.
 public enum SegmentVerifier {
     /// Summary of a clean segment.
     public struct Report: Sendable {
@@ -53,6 +53,17 @@ public enum SegmentVerifier {
                 let values = block.fields[col.name] ?? []
                 if SegmentWriter.stats(values) != c.stats {
                     throw FormatError.invalid(section + " field " + col.name, at: c.offset, "chunk min/max disagree with values (SEG-3)")
+                }
+            }
+            // SEG-18: the Bloom filter holds every key of the block's rows (no false negatives).
+            let bloom = try reader.bloom(b)
+            let entries = (0..<block.rowCount).map { block.entry(at: $0) }
+            if bloom.blockCount > 0 {
+                var missing = false
+                SegmentWriter.bloomKeys(entries[...]).forEach { if !bloom.mayContain($0) { missing = true } }
+                if missing {
+                    let bh = meta.chunk(reader.columnNumber(.bloom))!
+                    throw FormatError.invalid(section + " column _bloom", at: bh.offset, "Bloom filter lacks a key of the block's rows (SEG-18)")
                 }
             }
             minTs = min(minTs, meta.minTimestampNanos)

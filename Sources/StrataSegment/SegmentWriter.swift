@@ -141,6 +141,8 @@ public struct SegmentWriter {
         put(.messageTemplates, { $0.writeBytes(messages.templates.bytes) })
         put(.messageNumbers, { $0.writeBytes(messages.numbers.bytes) })
         put(.messageStrings, { $0.writeBytes(messages.strings.bytes) })
+        let bloom = Self.bloom(rows, bitsPerKey: options.bloomBitsPerKey)
+        put(.bloom, { bloom.encode(into: &$0) }, codec: .none)
         // Dynamic fields, in column order.
         for c in perKey.keys.sorted() {
             let values = perKey[c]!
@@ -151,6 +153,43 @@ public struct SegmentWriter {
         let seqValues = seqs.map { UInt64(bitPattern: $0) }
         return BlockMeta(rowCount: rows.count, minTimestampNanos: ts.first!, maxTimestampNanos: ts.last!,
                          minSequence: seqValues.min()!, maxSequence: seqValues.max()!, chunks: chunks)
+    }
+
+    /// The block's Bloom filter over `bloomKeys(rows)`.
+    static func bloom(_ rows: ArraySlice<LogEntry>, bitsPerKey: Int) -> BloomFilter {
+        guard bitsPerKey > 0 else { return BloomFilter(keyCount: 0, bitsPerKey: 0) }
+        let keys = bloomKeys(rows)
+        var f = BloomFilter(keyCount: keys.count, bitsPerKey: bitsPerKey)
+        keys.forEach { f.insert($0) }
+        return f
+    }
+
+    /// Every Bloom key of `rows`: each message token, each non-empty service, host and source,
+    /// each tag, and each field value's text under its key (see `BloomKey`).
+    public static func bloomKeys(_ rows: ArraySlice<LogEntry>) -> HashSet64 {
+        var keys = HashSet64(capacity: rows.count * 2)
+        var seeds = [UTF8Key: UInt64]()
+        var lastService = "", lastHost = "", lastSource = ""
+        // Byte comparison, not String ==: canonically equivalent spellings are different keys.
+        func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+        for e in rows {
+            var m = e.message
+            m.withUTF8 { p in Tokenizer.forEachToken(UnsafeRawBufferPointer(p)) { keys.insert(BloomKey.token($0)); return true } }
+            if !e.service.isEmpty && !same(e.service, lastService) { keys.insert(BloomKey.keyword(.service, e.service.utf8)); lastService = e.service }
+            if !e.host.isEmpty && !same(e.host, lastHost) { keys.insert(BloomKey.keyword(.host, e.host.utf8)); lastHost = e.host }
+            if !e.source.isEmpty && !same(e.source, lastSource) { keys.insert(BloomKey.keyword(.source, e.source.utf8)); lastSource = e.source }
+            for t in e.tags { keys.insert(BloomKey.keyword(.tag, t.utf8)) }
+            for f in e.fields {
+                let seed: UInt64
+                let key = UTF8Key(f.key)
+                if let s = seeds[key] { seed = s } else { seed = BloomKey.fieldSeed(f.key); seeds[key] = seed }
+                switch f.value {
+                case .string(let s), .json(let s): keys.insert(BloomKey.field(seed: seed, text: s.utf8))
+                default: keys.insert(BloomKey.field(seed: seed, text: f.value.text.utf8))
+                }
+            }
+        }
+        return keys
     }
 
     /// A row's tags as one byte string: each tag as `varint length` + bytes.

@@ -10,11 +10,15 @@ public struct SegmentWriterOptions: Sendable {
     public var zstdLevel: Int32
     /// Chunks smaller than this are stored uncompressed: a codec header would cost more than it saves.
     public var minCompressBytes: Int
+    /// Bits per distinct key in each block's Bloom filter (10 ≈ 1% false positives; 0 writes
+    /// empty filters that never skip a block).
+    public var bloomBitsPerKey: Int
 
-    public init(rowsPerBlock: Int = 65_536, zstdLevel: Int32 = 9, minCompressBytes: Int = 64) {
+    public init(rowsPerBlock: Int = 65_536, zstdLevel: Int32 = 9, minCompressBytes: Int = 64, bloomBitsPerKey: Int = 10) {
         precondition(rowsPerBlock > 0 && rowsPerBlock <= Limits.maxRowsPerBlock, "BUG: rowsPerBlock \(rowsPerBlock)")
         self.rowsPerBlock = rowsPerBlock
         self.zstdLevel = zstdLevel
         self.minCompressBytes = minCompressBytes
+        self.bloomBitsPerKey = bloomBitsPerKey
     }
 }

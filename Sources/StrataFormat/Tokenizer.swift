@@ -4,7 +4,7 @@
 /// lower-cased. So `10.0.0.1` yields `10 0 0 1`, `/api/v1/users` yields `api v1 users`, and
 /// a query term is matched as the phrase of its own tokens.
 public enum Tokenizer {
-    @inline(__always) static func isTokenByte(_ c: UInt8) -> Bool {
+    @inline(__always) public static func isTokenByte(_ c: UInt8) -> Bool {
         (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A) || c == 0x5F || c >= 0x80
     }
 

@@ -1,0 +1,71 @@
+import StrataFormat
+
+/// What a query needs from a block's Bloom filter (and zone map) for the block to possibly
+/// hold a match. Built once per query from the compiled tree; `mayMatch` is false only when no
+/// row of the block can match, so skipping on false never loses a hit.
+indirect enum BloomProbe: Sendable {
+    /// Cannot tell: the block must be scanned.
+    case maybe
+    /// Nothing can match (e.g. a term without tokens).
+    case never
+    /// Every key must be present (a phrase's tokens).
+    case allOf([UInt64])
+    /// At least one key must be present (the spellings of a field value).
+    case anyOf([UInt64])
+    /// An id: the block's time and sequence ranges must cover it.
+    case id(LogID)
+    case and([BloomProbe])
+    case or([BloomProbe])
+
+    init(_ n: CompiledNode) {
+        switch n {
+        case .none: self = .never
+        case .and(let xs): self = .and(xs.map(BloomProbe.init))
+        case .or(let xs): self = .or(xs.map(BloomProbe.init))
+        case .messageTokens(let q): self = .allOf(q.map { BloomKey.token($0) })
+        case .service(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.service, v)])
+        case .host(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.host, v)])
+        case .source(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.source, v)])
+        case .tag(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.tag, v)])
+        case .id(.equals(let hex)):
+            if let id = LogID(String(decoding: hex, as: UTF8.self)) { self = .id(id) } else { self = .never }
+        case .field(let key, .term(let text, let int, let double, let bool)):
+            // Every text a matching value can have (see FieldTest.term).
+            var spellings: Set<String> = [text]
+            if let int { spellings.insert(String(int)) }
+            if let double {
+                spellings.insert(formatDouble(double))
+                if double == double.rounded(), double.magnitude < 9.2e18 { spellings.insert(String(Int64(double))) }
+            }
+            if let bool { spellings.insert(bool ? "true" : "false") }
+            let seed = BloomKey.fieldSeed(key)
+            self = .anyOf(spellings.map { BloomKey.field(seed: seed, text: $0.utf8) })
+        default: self = .maybe
+        }
+    }
+
+    /// Whether a block with this filter and these ranges may hold a match.
+    func mayMatch(_ f: BloomFilter, _ meta: BlockMeta) -> Bool {
+        switch self {
+        case .maybe: return true
+        case .never: return false
+        case .allOf(let keys): return keys.allSatisfy { f.mayContain($0) }
+        case .anyOf(let keys): return keys.contains { f.mayContain($0) }
+        case .id(let id):
+            return meta.minTimestampNanos <= id.timestampNanos && id.timestampNanos <= meta.maxTimestampNanos
+                && meta.minSequence <= id.sequence && id.sequence <= meta.maxSequence
+        case .and(let xs): return xs.allSatisfy { $0.mayMatch(f, meta) }
+        case .or(let xs): return xs.contains { $0.mayMatch(f, meta) }
+        }
+    }
+
+    /// Whether the probe can ever skip a block (if not, filters need not be read).
+    var isSelective: Bool {
+        switch self {
+        case .maybe: return false
+        case .never, .allOf, .anyOf, .id: return true
+        case .and(let xs): return xs.contains { $0.isSelective }
+        case .or(let xs): return xs.allSatisfy { $0.isSelective }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// A selection vector over the rows of one block: bit *i* set ⇔ row *i* is selected.
+///
+/// Invariant: `words.count == (rowCount + 63) / 64` and the bits past `rowCount` are zero,
+/// so `count` and equality need no masking.
+public struct RowSelection: Equatable, Sendable {
+    public let rowCount: Int
+    public var words: [UInt64]
+
+    public init(rowCount: Int, all: Bool) {
+        self.rowCount = rowCount
+        words = [UInt64](repeating: all ? ~0 : 0, count: (rowCount + 63) / 64)
+        if all { clearTail() }
+    }
+
+    /// A selection of the rows where `body` is true.
+    public init(rowCount: Int, where body: (Int) -> Bool) {
+        self.init(rowCount: rowCount, all: false)
+        words.withUnsafeMutableBufferPointer { w in
+            for i in 0..<rowCount where body(i) { w[i >> 6] |= 1 << UInt64(i & 63) }
+        }
+    }
+
+    private mutating func clearTail() {
+        let extra = words.count * 64 - rowCount
+        if extra > 0 { words[words.count - 1] &= ~0 >> UInt64(extra) }
+    }
+
+    @inline(__always) public subscript(i: Int) -> Bool {
+        get { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+        set {
+            if newValue { words[i >> 6] |= 1 << UInt64(i & 63) } else { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+        }
+    }
+
+    public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+    public var isEmpty: Bool { !words.contains { $0 != 0 } }
+
+    public mutating func formIntersection(_ o: RowSelection) {
+        for k in words.indices { words[k] &= o.words[k] }
+    }
+
+    public mutating func formUnion(_ o: RowSelection) {
+        for k in words.indices { words[k] |= o.words[k] }
+    }
+
+    public mutating func invert() {
+        for k in words.indices { words[k] = ~words[k] }
+        clearTail()
+    }
+
+    /// Calls `body` with each selected row in ascending order.
+    @inline(__always) public func forEach(_ body: (Int) -> Void) {
+        for (k, var w) in words.enumerated() {
+            while w != 0 {
+                body(k << 6 | w.trailingZeroBitCount)
+                w &= w &- 1
+            }
+        }
+    }
+
+    /// The selected rows in descending order (newest first within a time-sorted block).
+    public func descendingRows() -> [Int] {
+        var out = [Int]()
+        for k in words.indices.reversed() {
+            var w = words[k]
+            while w != 0 {
+                let b = 63 - w.leadingZeroBitCount
+                out.append(k << 6 | b)
+                w &= ~(1 << UInt64(b))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,242 @@
+import StrataFormat
+import StrataSegment
+
+/// What the tokens of every message rendered from one template must and may be, derived from
+/// the template alone (CLP-style search): a full-text leaf is decided per template as
+/// always / never / maybe, and only rows of "maybe" templates are rendered and tokenised.
+///
+/// Invariants: `runs` hold the *certain* tokens — tokens of static text bounded on both sides by
+/// delimiters (or the message ends), which appear in every rendering, in this order, with
+/// nothing but delimiters between the tokens of one run; a placeholder ends a run.
+/// `fragments` are static token pieces touching a placeholder (they may merge with a variable,
+/// or stand alone next to a negative number's `-`).
+struct TemplateSkeleton {
+    var runs: [[[UInt8]]] = []
+    var fragments: Set<[UInt8]> = []
+    /// Some placeholder can produce arbitrary text (string variable or field text reference).
+    var hasText = false
+    var hasStringVariable = false
+    /// Field columns referenced as text.
+    var textColumns: [Int] = []
+    /// Some placeholder renders a number (every token it touches contains a digit).
+    var hasNumber = false
+    var hasStatic = false
+
+    init(_ parts: [MessageTemplate.Part]) {
+        var current = [[UInt8]]()
+        var tok = [UInt8]()
+        var touchesLeft = false
+        var afterPlaceholder = false
+        func endToken(touchesRight: Bool) {
+            guard !tok.isEmpty else { return }
+            if touchesLeft || touchesRight {
+                fragments.insert(tok)
+            } else {
+                current.append(tok)
+            }
+            tok = []
+        }
+        for part in parts {
+            switch part {
+            case .text(let bytes):
+                if !bytes.isEmpty { hasStatic = true }
+                for c in bytes {
+                    if Tokenizer.isTokenByte(c) {
+                        if tok.isEmpty { touchesLeft = afterPlaceholder }
+                        tok.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
+                    } else {
+                        endToken(touchesRight: false)
+                    }
+                    afterPlaceholder = false
+                }
+            case .number, .padded, .fieldNumber, .string, .fieldText:
+                switch part {
+                case .string: hasText = true; hasStringVariable = true
+                case .fieldText(let c): hasText = true; textColumns.append(c)
+                default: hasNumber = true
+                }
+                endToken(touchesRight: true)
+                runs.append(current)
+                current = []
+                afterPlaceholder = true
+            }
+        }
+        endToken(touchesRight: false)
+        runs.append(current)
+    }
+
+    var hasPlaceholder: Bool { hasText || hasNumber }
+
+    enum Verdict: UInt8 { case never = 0, always = 1, maybe = 2 }
+
+    /// Whether messages of this template contain the tokens `q` contiguously.
+    ///
+    /// String variables and field text references always sit between delimiters (the template
+    /// tokenizer's delimiters are delimiters here too), so their tokens are tokens of the values
+    /// alone: `blockText.mayContain` says whether any such value of the block could hold a token.
+    func classify(_ q: [[UInt8]], _ blockText: BlockText) -> Verdict {
+        for run in runs where run.count >= q.count && BlockMatcher.containsSequence(run, q) { return .always }
+        if !hasPlaceholder { return .never }
+        for t in q {
+            if runs.contains(where: { $0.contains(t) }) || fragments.contains(t) { continue }
+            if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { continue }
+            if hasStringVariable && blockText.stringsContain(t) { continue }
+            if textColumns.contains(where: { blockText.columnContains($0, t) }) { continue }
+            return .never
+        }
+        return .maybe
+    }
+
+    /// Whether some single token of the messages passes `test`.
+    func classify(_ test: StringTest) -> Verdict {
+        for run in runs where run.contains(where: { test.test($0) }) { return .always }
+        return hasPlaceholder ? .maybe : .never
+    }
+}
+
+/// Per-block answers to "could a variable value hold this token?", by case-insensitive
+/// substring search over all string variables, and over all values of a referenced column,
+/// computed at most once per (token, source) per block.
+final class BlockText {
+    let block: MessageBlock
+    private var strings: [[UInt8]: Bool] = [:]
+    private var columns: [Int: [[UInt8]: Bool]] = [:]
+
+    init(_ block: MessageBlock) { self.block = block }
+
+    func stringsContain(_ t: [UInt8]) -> Bool {
+        if let r = strings[t] { return r }
+        let r = block.streams.stringStream.withUnsafeBufferPointer { Self.containsLowered($0, t) }
+        strings[t] = r
+        return r
+    }
+
+    /// Searches the column's decompressed chunk: string values are in it verbatim, except
+    /// hex-mode ones (binary), which can only hold all-hex tokens — those always say "maybe".
+    func columnContains(_ c: Int, _ t: [UInt8]) -> Bool {
+        if let r = columns[c]?[t] { return r }
+        var r = t.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        if !r {
+            do throws(FormatError) {
+                if let raw = try block.referencedChunk(c) {
+                    r = raw.withUnsafeBufferPointer { Self.containsLowered($0, t) }
+                }
+            } catch {
+                // Undecidable here: say "maybe" so rendering the row reports the damage.
+                r = true
+            }
+        }
+        columns[c, default: [:]][t] = r
+        return r
+    }
+
+    /// Whether `needle` (lower-case) occurs in `hay` compared case-insensitively (ASCII).
+    static func containsLowered(_ hay: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        let n = needle.count, h = hay.count
+        guard n > 0 else { return true }
+        guard h >= n else { return false }
+        let first = needle[0]
+        var i = 0
+        while i <= h - n {
+            var c = hay[i]
+            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            if c == first {
+                var k = 1
+                while k < n {
+                    var d = hay[i + k]
+                    if d >= 0x41 && d <= 0x5A { d |= 0x20 }
+                    if d != needle[k] { break }
+                    k += 1
+                }
+                if k == n { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// Allocation-free classification of a template for a single-token query, scanning the
+/// template bytes directly (the byte format of `format-spec/message-encoding.md`): the same
+/// verdicts as `TemplateSkeleton.classify` for a one-token `q`, without building a skeleton.
+enum TemplateScan {
+    static func classify(_ tpl: [UInt8], _ t: [UInt8], _ blockText: BlockText) -> TemplateSkeleton.Verdict {
+        tpl.withUnsafeBufferPointer { p -> TemplateSkeleton.Verdict in
+            let n = p.count
+            var i = 0
+            var tokStart = -1          // start of the current static token run
+            var touchesLeft = false
+            var afterPlaceholder = false
+            var fragmentMatch = false
+            var hasNumber = false, hasString = false, hasPlaceholder = false
+            var textColumns = [Int]()  // rarely more than one
+            // Compares the run [s, e) with t, case-insensitively.
+            func equalsT(_ s: Int, _ e: Int) -> Bool {
+                guard e - s == t.count else { return false }
+                var k = 0
+                for x in s..<e {
+                    var c = p[x]
+                    if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                    if c != t[k] { return false }
+                    k += 1
+                }
+                return true
+            }
+            var always = false
+            func endToken(_ e: Int, touchesRight: Bool) {
+                guard tokStart >= 0 else { return }
+                if equalsT(tokStart, e) {
+                    if touchesLeft || touchesRight { fragmentMatch = true } else { always = true }
+                }
+                tokStart = -1
+            }
+            while i < n {
+                let c = p[i]
+                if c >= 0x10 && c <= 0x16 {
+                    if c == 0x10 {
+                        // Escaped static byte: always a delimiter.
+                        endToken(i, touchesRight: false)
+                        afterPlaceholder = false
+                        i += 2
+                        continue
+                    }
+                    endToken(i, touchesRight: true)
+                    hasPlaceholder = true
+                    switch c {
+                    case 0x11: hasNumber = true; i += 1
+                    case 0x12: hasString = true; i += 1
+                    case 0x13, 0x14: hasNumber = true; i += 2
+                    case 0x15, 0x16:
+                        var col = 0, shift = 0
+                        i += 1
+                        while i < n {
+                            let b = p[i]; i += 1
+                            col |= Int(b & 0x7F) << shift
+                            shift += 7
+                            if b & 0x80 == 0 || shift > 28 { break }
+                        }
+                        if c == 0x15 { textColumns.append(col) } else { hasNumber = true; i += 1 }
+                    default: i += 1
+                    }
+                    afterPlaceholder = true
+                    continue
+                }
+                if Tokenizer.isTokenByte(c) {
+                    if tokStart < 0 { tokStart = i; touchesLeft = afterPlaceholder }
+                } else {
+                    endToken(i, touchesRight: false)
+                }
+                afterPlaceholder = false
+                i += 1
+            }
+            endToken(n, touchesRight: false)
+            if always { return .always }
+            if !hasPlaceholder { return .never }
+            if fragmentMatch { return .maybe }
+            if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { return .maybe }
+            if hasString && blockText.stringsContain(t) { return .maybe }
+            if textColumns.contains(where: { blockText.columnContains($0, t) }) { return .maybe }
+            return .never
+        }
+    }
+}
