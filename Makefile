@@ -4,7 +4,7 @@ DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev pkg-config zstd python3
 
-.PHONY: deps build release run test bench-ingest demo clean fuzz
+.PHONY: deps build release run test bench-ingest bench-query demo clean fuzz
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -27,8 +27,14 @@ test: deps
 # Ingest benchmark: N generated app lines (default 1M), reports logs/s and raw/disk vs zstd -19.
 N ?= 1000000
 RUNS ?= 3
+REPEAT ?= 9
 bench-ingest: release
 	bash tools/bench-ingest.sh $(N) $(RUNS)
+
+# Query benchmark: N generated app lines over 24 h (default 1M), the issue-3 query list, medians
+# and p95 of REPEAT in-process runs, index bytes vs raw. DUCKDB=1 adds DuckDB side by side.
+bench-query: release
+	bash tools/bench-query.sh $(N) $(REPEAT)
 
 # libFuzzer + ASan over every decoder and parser (Fuzz/ package); FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 20

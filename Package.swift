@@ -30,10 +30,10 @@ let package = Package(
         .target(name: "StrataIO", dependencies: []),
         .target(name: "StrataWAL", dependencies: ["StrataFormat", "StrataIO"]),
         .target(name: "StrataIndex", dependencies: ["StrataFormat"]),
-        .target(name: "StrataSegment", dependencies: ["StrataFormat", "StrataIO"]),
+        .target(name: "StrataSegment", dependencies: ["StrataFormat", "StrataIO", "StrataIndex"]),
         .target(name: "StrataParse", dependencies: ["StrataFormat"]),
         .target(name: "StrataEngine", dependencies: ["StrataWAL", "StrataSegment"]),
-        .target(name: "StrataQuery", dependencies: ["StrataEngine"]),
+        .target(name: "StrataQuery", dependencies: ["StrataEngine", "StrataIndex"]),
         .target(name: "SegtoolCommands", dependencies: [
             "StrataSegment", "StrataWAL", "StrataEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -39,6 +39,18 @@ public enum Inspector {
         }
         s += "    " + pad("total", 52) + lpad(String(totalRaw), 12) + lpad(String(totalStored), 12)
         s += lpad(fixed(totalStored > 0 ? Double(totalRaw) / Double(totalStored) : 0), 8) + "\n"
+        if !r.index.termIndexes.isEmpty {
+            s += "  term indexes (postings: block numbers):\n"
+            s += "    " + pad("column", 28) + pad("codec", 8) + lpad("terms", 10) + lpad("raw", 12) + lpad("stored", 12) + "\n"
+            for t in r.index.termIndexes {
+                let terms = (try? r.termIndex(column: t.column))??.count
+                s += "    " + pad(r.index.columns[t.column].name, 28) + pad("\(t.codec)", 8) + lpad(terms.map(String.init) ?? "?", 10)
+                s += lpad(String(t.rawLength), 12) + lpad(String(t.storedLength + 8), 12) + "\n"
+            }
+        }
+        let bloom = r.index.blocks.reduce(0) { $0 + ($1.chunk(r.columnNumber(.bloom)).map { $0.storedLength + 8 } ?? 0) }
+        let termBytes = r.index.termIndexes.reduce(0) { $0 + $1.storedLength + 8 }
+        s += "  index bytes      Bloom filters \(bloom), term indexes \(termBytes), total \(bloom + termBytes) of \(r.sizeInBytes)\n"
         return s
     }
 

@@ -115,8 +115,8 @@ struct QueryCommand: ParsableCommand {
         print(String(decoding: out, as: UTF8.self), terminator: "")
         if explain {
             let parsed = try Query.parse(request.query)
-            printError("plan: filter \(parsed.filter)\(parsed.stats.map { " | stats \($0.aggregates.map(\.name).joined(separator: ", "))\($0.groups.isEmpty ? "" : " by " + $0.groups.map(\.name).joined(separator: ", "))" } ?? ""); blocks pruned by time, then by Bloom filter (terms, phrases, field values, ids)")
-            printError("total \(result.total) matches; partitions \(result.partitionsScanned); segments scanned \(result.segmentsScanned) skipped \(result.segmentsSkipped); blocks scanned \(result.blocksScanned) skipped by time \(result.blocksSkipped) by bloom \(result.blocksSkippedByBloom); rows scanned \(result.rowsScanned); \(formatFixed(Double(result.tookNanos) / 1e6, 3)) ms")
+            printError("plan: filter \(parsed.filter)\(parsed.stats.map { " | stats \($0.aggregates.map(\.name).joined(separator: ", "))\($0.groups.isEmpty ? "" : " by " + $0.groups.map(\.name).joined(separator: ", "))" } ?? ""); blocks pruned by time, then by term indexes (keyword columns and low-cardinality string fields), then by Bloom filter (terms, phrases, field values, ids)")
+            printError("total \(result.total) matches; partitions \(result.partitionsScanned); segments scanned \(result.segmentsScanned) skipped \(result.segmentsSkipped); blocks scanned \(result.blocksScanned) skipped by time \(result.blocksSkipped) by term index \(result.blocksSkippedByIndex) by bloom \(result.blocksSkippedByBloom); rows scanned \(result.rowsScanned); \(formatFixed(Double(result.tookNanos) / 1e6, 3)) ms")
         }
     }
 

@@ -9,7 +9,9 @@ public struct UTF8Key: Hashable, Sendable {
     @inlinable public init(_ string: String) { self.string = string }
 
     @inlinable public static func == (a: UTF8Key, b: UTF8Key) -> Bool {
-        a.string.utf8.elementsEqual(b.string.utf8)
+        guard a.string.utf8.count == b.string.utf8.count else { return false }
+        var x = a.string, y = b.string
+        return x.withUTF8 { p in y.withUTF8 { q in p.elementsEqual(q) } }
     }
 
     @inlinable public func hash(into hasher: inout Hasher) {

@@ -93,6 +93,28 @@ public struct BlockMeta: Equatable, Sendable {
     }
 }
 
+/// Where a segment's term index for one column is stored (format v3): a chunk like a column
+/// chunk (payload + 8-byte xxhash64), after the last block's chunks.
+public struct TermIndexHandle: Equatable, Sendable {
+    /// The column whose values it indexes.
+    public var column: Int
+    /// What posting values count: 0 = block numbers of the segment.
+    public var granularity: UInt8
+    public var codec: Codec
+    public var offset: Int
+    public var storedLength: Int
+    public var rawLength: Int
+
+    public init(column: Int, granularity: UInt8 = 0, codec: Codec, offset: Int, storedLength: Int, rawLength: Int) {
+        self.column = column
+        self.granularity = granularity
+        self.codec = codec
+        self.offset = offset
+        self.storedLength = storedLength
+        self.rawLength = rawLength
+    }
+}
+
 /// The block index section: the column table and every block's metadata.
 /// See `format-spec/segment.md#block-index`.
 ///
@@ -100,14 +122,19 @@ public struct BlockMeta: Equatable, Sendable {
 /// blockCount × (`varint rows`, `zigzag minTs`, `zigzag maxTs`, `varint minSeq`, `varint maxSeq`,
 /// `varint chunkCount`, chunkCount × (`varint column`, `u8 codec`, `varint offset`,
 /// `varint storedLength`, `varint rawLength`, `u8 statsKind` [1: `zigzag min`, `zigzag max`;
-/// 2: `f64 min`, `f64 max`])); then an 8-byte xxhash64 of all of it.
+/// 2: `f64 min`, `f64 max`])), `varint termIndexCount`, termIndexCount × (`varint column`,
+/// `u8 granularity`, `u8 codec`, `varint offset`, `varint storedLength`, `varint rawLength`);
+/// then an 8-byte xxhash64 of all of it.
 public struct BlockIndex: Equatable, Sendable {
     public var columns: [ColumnDescriptor]
     public var blocks: [BlockMeta]
+    /// Term indexes, by ascending column (format v3).
+    public var termIndexes: [TermIndexHandle]
 
-    public init(columns: [ColumnDescriptor], blocks: [BlockMeta]) {
+    public init(columns: [ColumnDescriptor], blocks: [BlockMeta], termIndexes: [TermIndexHandle] = []) {
         self.columns = columns
         self.blocks = blocks
+        self.termIndexes = termIndexes
     }
 
     /// Appends the index (without its checksum).
@@ -137,6 +164,15 @@ public struct BlockIndex: Equatable, Sendable {
                 case .float(let lo, let hi): w.writeUInt8(2); w.writeFloat64(lo); w.writeFloat64(hi)
                 }
             }
+        }
+        w.writeVarint(UInt64(termIndexes.count))
+        for t in termIndexes {
+            w.writeVarint(UInt64(t.column))
+            w.writeUInt8(t.granularity)
+            w.writeUInt8(t.codec.rawValue)
+            w.writeVarint(UInt64(t.offset))
+            w.writeVarint(UInt64(t.storedLength))
+            w.writeVarint(UInt64(t.rawLength))
         }
     }
 
@@ -194,10 +230,30 @@ public struct BlockIndex: Equatable, Sendable {
             blocks.append(BlockMeta(rowCount: rows, minTimestampNanos: minTs, maxTimestampNanos: maxTs,
                                     minSequence: minSeq, maxSequence: maxSeq, chunks: chunks))
         }
+        let nt = try r.readLength(limit: nc, "term index count")
+        var terms = [TermIndexHandle]()
+        for _ in 0..<nt {
+            let at = r.absoluteOffset
+            let col = try r.readLength(limit: max(nc - 1, 0), "term index column")
+            if let last = terms.last, last.column >= col {
+                throw FormatError.invalid(r.section, at: at, "term index columns not ascending")
+            }
+            let granularity = try r.readUInt8()
+            guard granularity == 0 else { throw FormatError.invalid(r.section, at: at, "unknown posting granularity \(granularity)") }
+            guard let codec = Codec(rawValue: try r.readUInt8()) else { throw FormatError.invalid(r.section, at: at, "unknown codec") }
+            let off = try r.readLength(limit: dataEnd, "term index offset")
+            let stored = try r.readLength(limit: dataEnd, "term index length")
+            let raw = try r.readLength(limit: Limits.maxChunkRawBytes, "term index raw length")
+            guard off == nextOffset, off + stored + 8 <= dataEnd else {
+                throw FormatError.invalid(r.section, at: at, "term index at \(off)+\(stored) is not contiguous (expected offset \(nextOffset), data ends at \(dataEnd))")
+            }
+            nextOffset = off + stored + 8
+            terms.append(TermIndexHandle(column: col, granularity: granularity, codec: codec, offset: off, storedLength: stored, rawLength: raw))
+        }
         guard nextOffset == dataEnd else {
             throw FormatError.invalid(r.section, at: r.absoluteOffset, "chunks end at \(nextOffset) but block index starts at \(dataEnd)")
         }
         try r.expectEnd()
-        return BlockIndex(columns: columns, blocks: blocks)
+        return BlockIndex(columns: columns, blocks: blocks, termIndexes: terms)
     }
 }

@@ -69,6 +69,37 @@ public enum BloomKey {
         hash(t, seed: messageSeed)
     }
 
+    /// Calls `body` with `token(t)` for each token `t` of `text` (the `Tokenizer` rules), lower-casing
+    /// into a stack buffer: no allocation per token.
+    public static func forEachTokenKey(_ text: UnsafeRawBufferPointer, _ body: (UInt64) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buf in
+            var i = 0
+            let n = text.count
+            while i < n {
+                while i < n, !Tokenizer.isTokenByte(text[i]) { i += 1 }
+                if i >= n { return }
+                let start = i
+                var len = 0
+                while i < n, Tokenizer.isTokenByte(text[i]) {
+                    if len < 256 {
+                        let c = text[i]
+                        buf[len] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+                    }
+                    len += 1
+                    i += 1
+                }
+                if len <= 256 {
+                    body(xxh3(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<len]), seed: messageSeed))
+                } else {
+                    var long = [UInt8]()
+                    long.reserveCapacity(len)
+                    for k in start..<i { let c = text[k]; long.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) }
+                    body(token(long))
+                }
+            }
+        }
+    }
+
     /// A value of a keyword column (exact bytes).
     public static func keyword<C: Collection>(_ k: Keyword, _ v: C) -> UInt64 where C.Element == UInt8 {
         hash(v, seed: keywordSeeds[k.rawValue])

@@ -78,8 +78,10 @@ public enum FieldColumn {
         return ints.map { Double($0) / p }
     }
 
-    /// Decodes a column for `rows` rows.
-    public static func decode(rows: Int, from r: inout ByteReader) throws(FormatError) -> [FieldValue?] {
+    /// Decodes a column for `rows` rows. With `keep`, only the kept rows get their values (the
+    /// others read as absent), which spares building a String per row for a page of hits; the
+    /// whole chunk is still validated.
+    public static func decode(rows: Int, from r: inout ByteReader, keep: Set<Int>? = nil) throws(FormatError) -> [FieldValue?] {
         let presence = try PresenceBitmap.decode(rows: rows, from: &r)
         let present = presence.presentCount
         let modeAt = r.absoluteOffset
@@ -122,6 +124,7 @@ public enum FieldColumn {
         for i in 0..<rows where presence.contains(i) {
             let t = Int(tags[k]); k += 1
             let j = cursor[t]; cursor[t] += 1
+            if let keep, !keep.contains(i) { continue }
             switch t {
             case 1: out[i] = .int(ints[j])
             case 2: out[i] = .float(floats[j])

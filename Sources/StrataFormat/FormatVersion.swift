@@ -11,10 +11,13 @@ public struct FormatVersion: RawRepresentable, Comparable, Sendable, CustomStrin
     public static let v1 = FormatVersion(rawValue: 1)
     /// Version 2: segments gain the `_bloom` system column (a Bloom filter per block).
     public static let v2 = FormatVersion(rawValue: 2)
+    /// Version 3: segments gain term indexes (sorted dictionaries with Roaring postings of block
+    /// numbers) for keyword columns and low-cardinality string fields.
+    public static let v3 = FormatVersion(rawValue: 3)
     /// The version writers produce.
-    public static let current = v2
-    /// The versions readers accept (v1 was never released; its files are not read).
-    public static let supported: ClosedRange<UInt16> = 2...2
+    public static let current = v3
+    /// The versions readers accept (v1 and v2 were never released; their files are not read).
+    public static let supported: ClosedRange<UInt16> = 3...3
 
     /// Whether a reader of this build can read files of version `raw`.
     public static func isSupported(_ raw: UInt16) -> Bool { supported.contains(raw) }

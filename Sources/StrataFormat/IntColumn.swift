@@ -144,6 +144,38 @@ public enum IntColumn {
         return out
     }
 
+    /// Mode 2 without per-value calls: nil (reader untouched) on any malformed varint, so the
+    /// checked loop can report it precisely.
+    @inline(__always) static func decodeDeltaVarints(count: Int, from r: inout ByteReader) -> [Int64]? {
+        let p = r.buffer
+        var pos = r.position
+        let end = p.count
+        var out = [Int64](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { o -> Bool in
+            var prev: Int64 = 0
+            for idx in 0..<count {
+                var result: UInt64 = 0
+                var shift: UInt64 = 0
+                while true {
+                    guard pos < end else { return false }
+                    let b = p[pos]
+                    pos += 1
+                    if shift == 63 && b > 1 { return false }
+                    result |= UInt64(b & 0x7f) << shift
+                    if b & 0x80 == 0 { break }
+                    shift += 7
+                }
+                let z = Int64(bitPattern: (result >> 1) ^ (0 &- (result & 1)))
+                prev = idx == 0 ? z : prev &+ z
+                o[idx] = prev
+            }
+            return true
+        }
+        guard ok else { return nil }
+        r.position = pos
+        return out
+    }
+
     static func decodeAligned(mode: UInt8, count: Int, at modeAt: Int, from r: inout ByteReader) throws(FormatError) -> [Int64] {
         guard count > 0 else { throw FormatError.invalid(r.section, at: modeAt, "aligned mode with no values") }
         // Every value takes at least one byte: refuse counts the bytes cannot hold before allocating.
@@ -151,6 +183,7 @@ public enum IntColumn {
         var out = [Int64]()
         out.reserveCapacity(count)
         if mode == 2 {
+            if let fast = decodeDeltaVarints(count: count, from: &r) { return fast }
             var prev = try r.readZigzag()
             out.append(prev)
             for _ in 1..<count {

@@ -20,16 +20,22 @@ public enum StringColumn {
     /// Appends the encoding of `values` given as Strings; the bytes written are the same as for
     /// their UTF-8 arrays, but small strings need no allocation per row.
     public static func encode(_ values: [String], into w: inout ByteWriter) {
+        _ = encode(values, into: &w, distinct: nil)
+    }
+
+    /// As `encode`, also reporting each distinct value (in no particular order) when the column
+    /// is dictionary-encoded; returns false (reporting nothing) otherwise.
+    public static func encode(_ values: [String], into w: inout ByteWriter, distinct: (([UInt8]) -> Void)?) -> Bool {
         // Only build byte arrays when the first value already looks like a hex id.
         if let first = values.first, first.utf8.count >= 8, first.utf8.count % 2 == 0,
            first.utf8.allSatisfy({ $0 &- 0x30 < 10 || $0 &- 0x61 < 6 }) {
             let arrays = values.map { Array($0.utf8) }
             if let length = hexLength(arrays) {
                 writeHex(arrays, length: length, into: &w)
-                return
+                return false
             }
         }
-        encodeDictionaryOrPlain(values, key: { UTF8Key($0) }, bytes: { Array($0.utf8) }, into: &w)
+        return encodeDictionaryOrPlain(values, key: { UTF8Key($0) }, bytes: { Array($0.utf8) }, into: &w, onDistinct: distinct)
     }
 
     static func writeHex(_ values: [[UInt8]], length: Int, into w: inout ByteWriter) {
@@ -44,8 +50,9 @@ public enum StringColumn {
     /// Dictionary mode when at most half the values (plus 16) are distinct, else plain.
     /// One hash lookup per value; codes are assigned in first-use order, then renumbered so the
     /// dictionary is in ascending byte order.
+    @discardableResult
     static func encodeDictionaryOrPlain<V, K: Hashable>(_ values: [V], key: (V) -> K, bytes: (V) -> [UInt8],
-                                                       into w: inout ByteWriter) {
+                                                       into w: inout ByteWriter, onDistinct: (([UInt8]) -> Void)? = nil) -> Bool {
         let maxDistinct = values.count / 2 + 16
         var ids = [K: Int]()
         var distinct = [[UInt8]]()
@@ -71,11 +78,14 @@ public enum StringColumn {
             w.writeVarint(UInt64(distinct.count))
             for i in order { w.writeLengthPrefixed(distinct[i]) }
             IntColumn.encode(codes.map { rank[Int($0)] }, layout: .aligned, into: &w)
+            if let onDistinct { for d in distinct { onDistinct(d) } }
+            return true
         } else {
             let all = values.map(bytes)
             w.writeUInt8(1)
             IntColumn.encode(all.map { Int64($0.count) }, layout: .aligned, into: &w)
             for v in all { w.writeBytes(v) }
+            return false
         }
     }
 

@@ -7,13 +7,14 @@ import StrataSegment
 struct BlockMatcher {
     let root: CompiledNode
 
-    /// The columns evaluation needs (plus time and sequence, always).
+    /// The columns evaluation needs (time and sequence only for id leaves).
     func requiredColumns() -> ColumnSelection {
-        var sys: Set<SystemColumn> = [.timestamp, .sequence]
+        var sys: Set<SystemColumn> = []
         var fields = Set<String>()
         func walk(_ n: CompiledNode) {
             switch n {
-            case .all, .none, .id: break
+            case .all, .none: break
+            case .id: sys.formUnion([.timestamp, .sequence])
             case .and(let xs), .or(let xs): xs.forEach(walk)
             case .not(let x): walk(x)
             case .messageTokens, .messageToken, .messageNonEmpty: sys.insert(.messageTemplates)
@@ -34,6 +35,7 @@ struct BlockMatcher {
     final class TokenCache {
         let shared: SkeletonCache
         let matcher = TokenMatcher()
+        var run = [Range<Int>]()
         var error: FormatError?
         init(templates: Int, shared: SkeletonCache) {
             self.shared = shared
@@ -70,7 +72,7 @@ struct BlockMatcher {
     /// With `singleToken`, an undecided row is settled from its variable regions alone (the
     /// template's static tokens already failed); otherwise the whole message is rendered.
     private func messageFilter(_ b: DecodedBlock, _ candidates: RowSelection, _ cache: TokenCache, singleToken: Bool,
-                               single: [UInt8]? = nil,
+                               scanTokens: [[UInt8]]? = nil,
                                classify: (TemplateSkeleton, BlockText) -> TemplateSkeleton.Verdict,
                                test: ([UInt8]) -> Bool) -> RowSelection {
         guard let mb = b.messageBlock else {
@@ -83,8 +85,8 @@ struct BlockMatcher {
             filter(candidates) { i in
                 let k = Int(codes[i])
                 if verdict[k] == 255 {
-                    if let t = single {
-                        verdict[k] = TemplateScan.classify(templates[k], t, text).rawValue
+                    if let q = scanTokens {
+                        verdict[k] = TemplateScan.classify(templates[k], q, text, run: &cache.run).rawValue
                     } else if let sk = cache.shared.skeleton(templates[k]) {
                         verdict[k] = classify(sk, text).rawValue
                     } else {
@@ -138,7 +140,7 @@ struct BlockMatcher {
             v.formIntersection(candidates)
             return v
         case .messageTokens(let q):
-            return messageFilter(b, candidates, cache, singleToken: q.count == 1, single: q.count == 1 ? q[0] : nil,
+            return messageFilter(b, candidates, cache, singleToken: q.count == 1, scanTokens: q,
                                  classify: { $0.classify(q, $1) }) { cache.matcher.containsSequence($0, q) }
         case .messageToken(let t):
             return messageFilter(b, candidates, cache, singleToken: true,
@@ -146,8 +148,8 @@ struct BlockMatcher {
         case .messageNonEmpty:
             return filter(candidates) { !message(b, $0, cache).isEmpty }
         case .level(let allowed):
-            let levels = b.levels ?? []
-            return filter(candidates) { i in allowed[Int(levels[i])] }
+            guard let levels = b.levels else { return RowSelection(rowCount: rows, all: false) }
+            return RowSelection.byCode(levels, pass: allowed + [Bool](repeating: false, count: 256 - allowed.count), within: candidates)
         case .service(let t): return distinctTest(b.services, t, candidates)
         case .host(let t): return distinctTest(b.hosts, t, candidates)
         case .source(let t): return distinctTest(b.sources, t, candidates)
@@ -176,9 +178,7 @@ struct BlockMatcher {
         guard let col else { return RowSelection(rowCount: candidates.rowCount, all: false) }
         let pass = col.dictionary.map { t.test($0) }
         if !pass.contains(true) { return RowSelection(rowCount: candidates.rowCount, all: false) }
-        return col.codes.withUnsafeBufferPointer { codes in
-            pass.withUnsafeBufferPointer { ok in filter(candidates) { ok[Int(codes[$0])] } }
-        }
+        return RowSelection.byCode(col.codes, pass: pass, within: candidates)
     }
 
     private func message(_ b: DecodedBlock, _ i: Int, _ cache: TokenCache) -> [UInt8] {

@@ -1,6 +1,7 @@
 import Dispatch
 import StrataEngine
 import StrataFormat
+import StrataIndex
 import StrataIO
 import StrataSegment
 
@@ -42,6 +43,8 @@ public struct SearchResult: Sendable {
     public var blocksSkipped = 0
     /// Blocks skipped because their Bloom filter (or id range) rules out every row.
     public var blocksSkippedByBloom = 0
+    /// Blocks skipped because the segment's term indexes show no matching value in them.
+    public var blocksSkippedByIndex = 0
     public var rowsScanned = 0
     public var tookNanos: UInt64 = 0
 
@@ -89,6 +92,7 @@ public struct QueryExecutor {
         var blocksScanned = 0
         var blocksSkipped = 0
         var blocksSkippedByBloom = 0
+        var blocksSkippedByIndex = 0
         var rowsScanned = 0
         var error: SearchError?
     }
@@ -119,7 +123,19 @@ public struct QueryExecutor {
             }
         }
         if let stats { Aggregator(stats: stats).addColumns(to: &columns) }
-        let cols = columns
+        // Hits need time and sequence (their order and identity); the time range needs the time
+        // of blocks that straddle it. Blocks that can only be counted decode neither.
+        var keyColumns = columns
+        keyColumns.system.formUnion([.timestamp, .sequence])
+        var timeColumns = columns
+        timeColumns.system.insert(.timestamp)
+        let cols = columns, colsWithKeys = keyColumns, colsWithTime = timeColumns
+        // Without a sort by some other column, only the newest `pageLimit` hits are ever shown:
+        // once a task holds that many, older blocks are only counted.
+        let sortsByColumn = !hitSortTargets.isEmpty
+        var pageLimit = max(0, request.limit)
+        for case .limit(let n) in query.stages where !sortsByColumn { pageLimit = min(pageLimit, n) }
+        let keepLimit = pageLimit
 
         let snap = engine.snapshot(fromNanos: request.fromNanos, toNanos: request.toNanos)
         var readers = [SegmentReader]()
@@ -137,15 +153,23 @@ public struct QueryExecutor {
             let p = partials[t]
             if stats != nil { p.aggregator = Aggregator(stats: stats!) }
             let skeletons = BlockMatcher.SkeletonCache()
+            /// The oldest (time, sequence) a hit must beat once the task holds `keepLimit` hits.
+            var threshold: (Int64, UInt64)? = keepLimit == 0 && stats == nil && !sortsByColumn ? (.max, .max) : nil
+            func trimKeys() {
+                guard stats == nil, !sortsByColumn, p.keys.count > keepLimit * 2 + 64 || (threshold == nil && p.keys.count >= keepLimit) else { return }
+                p.keys.sort(by: HitKey.newer)
+                if p.keys.count > keepLimit { p.keys.removeLast(p.keys.count - keepLimit) }
+                if let last = p.keys.last, p.keys.count == keepLimit { threshold = (last.ts, last.seq) }
+                if keepLimit == 0 { threshold = (.max, .max) }
+            }
             func consume(_ block: DecodedBlock, segment: Int, blockIndex: Int) {
                 var sel: RowSelection
                 do throws(FormatError) { sel = try matcher.evaluate(block, skeletons: skeletons) } catch {
                     p.error = .format(error)
                     return
                 }
-                let ts = block.timestamps!
-                // Time range within the block.
-                if from != .min || to != .max {
+                // Time range within the block (only decoded when the block straddles it).
+                if let ts = block.timestamps, from != .min || to != .max {
                     var inRange = RowSelection(rowCount: block.rowCount) { ts[$0] >= from && ts[$0] <= to }
                     inRange.formIntersection(sel)
                     sel = inRange
@@ -158,20 +182,32 @@ public struct QueryExecutor {
                     agg.add(block, sel)
                     return
                 }
-                let seq = block.sequences!
+                guard let ts = block.timestamps, let seq = block.sequences else { return }   // counted only
                 sel.forEach { i in
                     let sortCells = sortTargets.map { st in st.0.map { Aggregator.groupCell(cellValue($0, block, i)) } ?? .int(ts[i]) }
                     p.keys.append(HitKey(ts: ts[i], seq: seq[i], segment: segment, block: blockIndex, row: i, sort: sortCells))
                 }
+                trimKeys()
             }
             if t == openReaders.count {
                 if memBlock.rowCount > 0 { consume(memBlock, segment: -1, blockIndex: 0) }
                 return
             }
             let reader = openReaders[t]
-            for (bi, meta) in reader.index.blocks.enumerated() {
+            let allowed: RoaringBitmap?
+            do throws(FormatError) { allowed = try IndexPruner.allowedBlocks(compiled, reader) } catch {
+                p.error = .format(error)
+                return
+            }
+            // Newest blocks first, so the page fills early and older blocks are only counted.
+            for bi in reader.index.blocks.indices.reversed() {
+                let meta = reader.index.blocks[bi]
                 if meta.maxTimestampNanos < from || meta.minTimestampNanos > to {
                     p.blocksSkipped += 1
+                    continue
+                }
+                if let allowed, !allowed.contains(UInt32(bi)) {
+                    p.blocksSkippedByIndex += 1
                     continue
                 }
                 if selective {
@@ -185,8 +221,18 @@ public struct QueryExecutor {
                         return
                     }
                 }
+                let inside = meta.minTimestampNanos >= from && meta.maxTimestampNanos <= to
+                let needKeys: Bool
+                if stats != nil || sortsByColumn {
+                    needKeys = stats == nil
+                } else if let th = threshold {
+                    needKeys = meta.maxTimestampNanos >= th.0
+                } else {
+                    needKeys = true
+                }
+                let selection = needKeys ? colsWithKeys : (inside && !(stats?.groups.contains { if case .bucket = $0 { return true }; return false } ?? false) ? cols : colsWithTime)
                 let block: DecodedBlock
-                do throws(FormatError) { block = try reader.decodeBlock(bi, columns: cols) } catch {
+                do throws(FormatError) { block = try reader.decodeBlock(bi, columns: selection) } catch {
                     p.error = .format(error)
                     return
                 }
@@ -205,6 +251,7 @@ public struct QueryExecutor {
             result.blocksScanned += p.blocksScanned
             result.blocksSkipped += p.blocksSkipped
             result.blocksSkippedByBloom += p.blocksSkippedByBloom
+            result.blocksSkippedByIndex += p.blocksSkippedByIndex
             result.rowsScanned += p.rowsScanned
             keys.append(contentsOf: p.keys)
             if let a = p.aggregator { aggregator!.merge(a) }
@@ -271,15 +318,21 @@ public struct QueryExecutor {
         }
         let page = keys.prefix(limit)
         var decoded = [Int: [Int: DecodedBlock]]()
+        var pageRows = [Int: [Int: Set<Int>]]()
+        for k in page where k.segment >= 0 { pageRows[k.segment, default: [:]][k.block, default: []].insert(k.row) }
         for k in page {
             if k.segment < 0 {
                 result.hits.append(memBlock.entry(at: k.row))
                 continue
             }
-            if decoded[k.segment]?[k.block] == nil {
-                do throws(FormatError) { decoded[k.segment, default: [:]][k.block] = try readers[k.segment].decodeBlock(k.block) } catch { throw .format(error) }
-            }
-            result.hits.append(decoded[k.segment]![k.block]!.entry(at: k.row))
+            do throws(FormatError) {
+                if decoded[k.segment]?[k.block] == nil {
+                    var pageColumns = ColumnSelection(system: Set(SystemColumn.allCases), fields: nil, renderMessages: false)
+                    pageColumns.fieldRows = pageRows[k.segment]![k.block]!
+                    decoded[k.segment, default: [:]][k.block] = try readers[k.segment].decodeBlock(k.block, columns: pageColumns)
+                }
+                result.hits.append(try decoded[k.segment]![k.block]!.materialize(k.row))
+            } catch { throw .format(error) }
         }
         result.tookNanos = monotonicNanos() - started
         return result

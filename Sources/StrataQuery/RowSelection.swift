@@ -20,6 +20,29 @@ public struct RowSelection: Equatable, Sendable {
         }
     }
 
+    /// The rows of `candidates` whose code passes: `pass[code]`. One tight loop per 64 rows, no
+    /// per-row calls (dictionary columns and levels are filtered this way).
+    public static func byCode<C: FixedWidthInteger>(_ codes: [C], pass: [Bool], within candidates: RowSelection) -> RowSelection {
+        var out = RowSelection(rowCount: candidates.rowCount, all: false)
+        let n = candidates.rowCount
+        codes.withUnsafeBufferPointer { c in
+            pass.withUnsafeBufferPointer { ok in
+                out.words.withUnsafeMutableBufferPointer { w in
+                    candidates.words.withUnsafeBufferPointer { cand in
+                        for k in 0..<w.count where cand[k] != 0 {
+                            let base = k << 6
+                            let end = min(64, n - base)
+                            var bits: UInt64 = 0
+                            for j in 0..<end where ok[Int(c[base + j])] { bits |= 1 << UInt64(j) }
+                            w[k] = bits & cand[k]
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     private mutating func clearTail() {
         let extra = words.count * 64 - rowCount
         if extra > 0 { words[words.count - 1] &= ~0 >> UInt64(extra) }

@@ -156,87 +156,123 @@ final class BlockText {
     }
 }
 
-/// Allocation-free classification of a template for a single-token query, scanning the
-/// template bytes directly (the byte format of `format-spec/message-encoding.md`): the same
-/// verdicts as `TemplateSkeleton.classify` for a one-token `q`, without building a skeleton.
+/// Allocation-free classification of a template for full-text queries, scanning the template
+/// bytes directly (the byte format of `format-spec/message-encoding.md`): the same verdicts as
+/// `TemplateSkeleton.classify`, without building a skeleton.
 enum TemplateScan {
-    static func classify(_ tpl: [UInt8], _ t: [UInt8], _ blockText: BlockText) -> TemplateSkeleton.Verdict {
-        tpl.withUnsafeBufferPointer { p -> TemplateSkeleton.Verdict in
-            let n = p.count
-            var i = 0
-            var tokStart = -1          // start of the current static token run
-            var touchesLeft = false
-            var afterPlaceholder = false
-            var fragmentMatch = false
-            var hasNumber = false, hasString = false, hasPlaceholder = false
-            var textColumns = [Int]()  // rarely more than one
-            // Compares the run [s, e) with t, case-insensitively.
-            func equalsT(_ s: Int, _ e: Int) -> Bool {
-                guard e - s == t.count else { return false }
-                var k = 0
-                for x in s..<e {
-                    var c = p[x]
-                    if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-                    if c != t[k] { return false }
-                    k += 1
-                }
-                return true
-            }
-            var always = false
-            func endToken(_ e: Int, touchesRight: Bool) {
-                guard tokStart >= 0 else { return }
-                if equalsT(tokStart, e) {
-                    if touchesLeft || touchesRight { fragmentMatch = true } else { always = true }
-                }
-                tokStart = -1
-            }
-            while i < n {
-                let c = p[i]
-                if c >= 0x10 && c <= 0x16 {
-                    if c == 0x10 {
-                        // Escaped static byte: always a delimiter.
-                        endToken(i, touchesRight: false)
-                        afterPlaceholder = false
-                        i += 2
-                        continue
-                    }
-                    endToken(i, touchesRight: true)
-                    hasPlaceholder = true
-                    switch c {
-                    case 0x11: hasNumber = true; i += 1
-                    case 0x12: hasString = true; i += 1
-                    case 0x13, 0x14: hasNumber = true; i += 2
-                    case 0x15, 0x16:
-                        var col = 0, shift = 0
-                        i += 1
-                        while i < n {
-                            let b = p[i]; i += 1
-                            col |= Int(b & 0x7F) << shift
-                            shift += 7
-                            if b & 0x80 == 0 || shift > 28 { break }
-                        }
-                        if c == 0x15 { textColumns.append(col) } else { hasNumber = true; i += 1 }
-                    default: i += 1
-                    }
-                    afterPlaceholder = true
+    /// What a placeholder is.
+    enum Placeholder { case number, string, text(column: Int) }
+
+    /// Walks `tpl`: `token(start, end, touchesPlaceholder)` for each static token run and
+    /// `placeholder(kind)` for each placeholder, in order.
+    @inline(__always)
+    static func scan(_ p: UnsafeBufferPointer<UInt8>, token: (Int, Int, Bool) -> Void, placeholder: (Placeholder) -> Void) {
+        let n = p.count
+        var i = 0
+        var tokStart = -1
+        var touchesLeft = false
+        var afterPlaceholder = false
+        func endToken(_ e: Int, touchesRight: Bool) {
+            guard tokStart >= 0 else { return }
+            token(tokStart, e, touchesLeft || touchesRight)
+            tokStart = -1
+        }
+        while i < n {
+            let c = p[i]
+            if c >= 0x10 && c <= 0x16 {
+                if c == 0x10 {
+                    // An escaped static byte: always a delimiter.
+                    endToken(i, touchesRight: false)
+                    afterPlaceholder = false
+                    i += 2
                     continue
                 }
-                if Tokenizer.isTokenByte(c) {
-                    if tokStart < 0 { tokStart = i; touchesLeft = afterPlaceholder }
-                } else {
-                    endToken(i, touchesRight: false)
+                endToken(i, touchesRight: true)
+                switch c {
+                case 0x11: placeholder(.number); i += 1
+                case 0x12: placeholder(.string); i += 1
+                case 0x13, 0x14: placeholder(.number); i += 2
+                case 0x15, 0x16:
+                    var col = 0, shift = 0
+                    i += 1
+                    while i < n {
+                        let b = p[i]; i += 1
+                        col |= Int(b & 0x7F) << shift
+                        shift += 7
+                        if b & 0x80 == 0 || shift > 28 { break }
+                    }
+                    if c == 0x15 { placeholder(.text(column: col)) } else { placeholder(.number); i += 1 }
+                default: i += 1
                 }
-                afterPlaceholder = false
-                i += 1
+                afterPlaceholder = true
+                continue
             }
-            endToken(n, touchesRight: false)
+            if Tokenizer.isTokenByte(c) {
+                if tokStart < 0 { tokStart = i; touchesLeft = afterPlaceholder }
+            } else {
+                endToken(i, touchesRight: false)
+            }
+            afterPlaceholder = false
+            i += 1
+        }
+        endToken(n, touchesRight: false)
+    }
+
+    @inline(__always)
+    static func equalLowered(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ t: [UInt8]) -> Bool {
+        guard e - s == t.count else { return false }
+        var k = 0
+        for x in s..<e {
+            var c = p[x]
+            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            if c != t[k] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Whether messages of template `tpl` contain the lower-cased tokens `q` contiguously.
+    /// `run` is scratch space (the clean static tokens of the current run), reused across calls.
+    static func classify(_ tpl: [UInt8], _ q: [[UInt8]], _ blockText: BlockText, run: inout [Range<Int>]) -> TemplateSkeleton.Verdict {
+        tpl.withUnsafeBufferPointer { p -> TemplateSkeleton.Verdict in
+            var always = false
+            var seen = [Bool](repeating: false, count: q.count)   // q[k] occurs as some static token
+            var hasNumber = false, hasString = false, hasPlaceholder = false
+            var textColumns = [Int]()
+            run.removeAll(keepingCapacity: true)
+            // Whether q occurs contiguously among the clean tokens of the run just ended.
+            func endRun() {
+                defer { run.removeAll(keepingCapacity: true) }
+                guard !always, run.count >= q.count else { return }
+                outer: for start in 0...(run.count - q.count) {
+                    for k in 0..<q.count where !equalLowered(p, run[start + k].lowerBound, run[start + k].upperBound, q[k]) { continue outer }
+                    always = true
+                    return
+                }
+            }
+            scan(p, token: { s, e, touches in
+                for k in q.indices where !seen[k] && equalLowered(p, s, e, q[k]) { seen[k] = true }
+                if touches { endRun() } else { run.append(s..<e) }
+            }, placeholder: { kind in
+                hasPlaceholder = true
+                endRun()
+                switch kind {
+                case .number: hasNumber = true
+                case .string: hasString = true
+                case .text(let c): textColumns.append(c)
+                }
+            })
+            endRun()
             if always { return .always }
             if !hasPlaceholder { return .never }
-            if fragmentMatch { return .maybe }
-            if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { return .maybe }
-            if hasString && blockText.stringsContain(t) { return .maybe }
-            if textColumns.contains(where: { blockText.columnContains($0, t) }) { return .maybe }
-            return .never
+            for (k, t) in q.enumerated() {
+                if seen[k] { continue }
+                if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { continue }
+                if hasString && blockText.stringsContain(t) { continue }
+                if textColumns.contains(where: { blockText.columnContains($0, t) }) { continue }
+                return .never
+            }
+            return .maybe
         }
     }
 }

@@ -38,6 +38,16 @@ public struct DecodedBlock: Sendable {
                         tags: tags.map { Self.tagList($0[row]) } ?? [])
     }
 
+    /// The entry at `row`, rendering its message from `messageBlock` if messages were not
+    /// rendered up front (so a page of hits costs one message each, not the whole block).
+    public func materialize(_ row: Int) throws(FormatError) -> LogEntry {
+        var e = entry(at: row)
+        if messages == nil, let mb = messageBlock {
+            e.message = String(decoding: try mb.message(row), as: UTF8.self)
+        }
+        return e
+    }
+
     /// Splits a row's tag bytes (`varint length` + bytes, repeated) into strings.
     public static func tagList(_ bytes: [UInt8]) -> [String] {
         guard !bytes.isEmpty else { return [] }
@@ -58,6 +68,8 @@ public struct ColumnSelection: Sendable {
 
     /// With `_msg.tpl` selected: render every message (true) or keep them as a `MessageBlock`.
     public var renderMessages: Bool
+    /// If set, field values are built only for these rows (the rest read as absent).
+    public var fieldRows: Set<Int>?
 
     public init(system: Set<SystemColumn>, fields: Set<String>?, renderMessages: Bool = true) {
         self.system = system

@@ -1,5 +1,6 @@
 import StrataFormat
 import StrataIO
+import StrataIndex
 
 /// Reads one segment file through a memory mapping. See `format-spec/segment.md#reader`.
 ///
@@ -144,7 +145,7 @@ public final class SegmentReader: @unchecked Sendable {
                 let columnCount = index.columns.count
                 let load = { [self] (c: Int) throws(FormatError) -> [FieldValue?]? in
                     guard c < columnCount, index.columns[c].kind == .field, let h = meta.chunk(c) else { return nil }
-                    return try decodeField(h, block: b, rows: rows)
+                    return try decodeField(h, block: b, rows: rows, keep: sel.fieldRows)
                 }
                 do throws(FormatError) {
                     let streams = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
@@ -179,7 +180,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         for (key, col) in fieldColumns where sel.fields?.contains(key) ?? true {
             guard let h = meta.chunk(col) else { continue }
-            out.fields[key] = try decodeField(h, block: b, rows: rows)
+            out.fields[key] = try decodeField(h, block: b, rows: rows, keep: sel.fieldRows)
         }
         return out
     }
@@ -214,17 +215,41 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    private var termCache = [Int: TermDictionary]()
+
+    /// The term index of `column`, if the segment has one (decoded once, then kept).
+    public func termIndex(column: Int) throws(FormatError) -> TermDictionary? {
+        if let d = bloomLock.withLock({ termCache[column] }) { return d }
+        guard let h = index.termIndexes.first(where: { $0.column == column }) else { return nil }
+        let name = "term index of column \(index.columns[column].name)"
+        let raw: [UInt8]
+        do throws(FormatError) {
+            try verifyChecksum(file.bytes, covered: h.offset..<(h.offset + h.storedLength), base: 0, section: name)
+            let stored = UnsafeRawBufferPointer(rebasing: file.bytes[h.offset..<(h.offset + h.storedLength)])
+            raw = try Compressor.decompress(stored, codec: h.codec, rawLength: h.rawLength, section: name, offset: h.offset)
+        } catch {
+            throw error.inFile(path)
+        }
+        let d: TermDictionary
+        do throws(FormatError) { d = try TermDictionary(bytes: raw, section: name + " (decoded offset)") } catch { throw error.inFile(path) }
+        bloomLock.withLock { termCache[column] = d }
+        return d
+    }
+
+    /// The term index of a system column.
+    public func termIndex(_ c: SystemColumn) throws(FormatError) -> TermDictionary? { try termIndex(column: systemColumn[c]!) }
+
     /// Column number of a system column.
     public func columnNumber(_ c: SystemColumn) -> Int { systemColumn[c]! }
 
     /// Decodes one field chunk.
-    func decodeField(_ h: ChunkHandle, block b: Int, rows: Int) throws(FormatError) -> [FieldValue?] {
+    func decodeField(_ h: ChunkHandle, block b: Int, rows: Int, keep: Set<Int>? = nil) throws(FormatError) -> [FieldValue?] {
         let bytes = try chunkBytes(h, block: b)
         let key = index.columns[h.column].name
         do throws(FormatError) {
             return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [FieldValue?] in
                 var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
-                let v = try FieldColumn.decode(rows: rows, from: &r)
+                let v = try FieldColumn.decode(rows: rows, from: &r, keep: keep)
                 try r.expectEnd()
                 return v
             }

@@ -3,7 +3,7 @@ import StrataFormat
 /// Checks every checksum and invariant of a segment. See `format-spec/segment.md#invariants`.
 ///
 /// Verification decodes every chunk of every block (so every column decoder validates its
-/// bytes) and then checks the cross-structure invariants SEG-1…SEG-4 and SEG-18 of the spec.
+/// bytes) and then checks the cross-structure invariants SEG-1…SEG-4, SEG-18 and SEG-19 of the spec.
 public enum SegmentVerifier {
     /// Summary of a clean segment.
     public struct Report: Sendable {
@@ -69,6 +69,40 @@ public enum SegmentVerifier {
             minTs = min(minTs, meta.minTimestampNanos)
             maxTs = max(maxTs, meta.maxTimestampNanos)
             total += block.rowCount
+        }
+        // SEG-19: each term index lists, for every value of its column in every block, that block
+        // — and nothing else.
+        for t in reader.index.termIndexes {
+            guard let dict = try reader.termIndex(column: t.column) else { continue }
+            var stored = [[UInt8]: [UInt32]]()
+            for (term, posting) in try dict.allEntries() { stored[term] = posting.values }
+            var expected = [[UInt8]: [UInt32]]()
+            let col = reader.index.columns[t.column]
+            for b in reader.index.blocks.indices {
+                var sel = ColumnSelection(system: [], fields: [])
+                if col.kind == .system, let sc = SystemColumn(rawValue: col.name) { sel.system = [sc] } else { sel.fields = [col.name] }
+                let block = try reader.decodeBlock(b, columns: sel)
+                var values = Set<[UInt8]>()
+                switch SystemColumn(rawValue: col.name) {
+                case .service? where col.kind == .system: block.services.map { for code in Set($0.codes) { values.insert($0.dictionary[Int(code)]) } }
+                case .host? where col.kind == .system: block.hosts.map { for code in Set($0.codes) { values.insert($0.dictionary[Int(code)]) } }
+                case .source? where col.kind == .system: block.sources.map { for code in Set($0.codes) { values.insert($0.dictionary[Int(code)]) } }
+                case .tags? where col.kind == .system:
+                    for raw in block.tags ?? [] { for tag in DecodedBlock.tagList(raw) { values.insert(Array(tag.utf8)) } }
+                default:
+                    for v in block.fields[col.name] ?? [] {
+                        guard let v else { continue }
+                        guard case .string(let s) = v else {
+                            throw FormatError.invalid("term index of column \(col.name)", at: t.offset, "indexes a column with non-string values (SEG-19)")
+                        }
+                        values.insert(Array(s.utf8))
+                    }
+                }
+                for v in values { expected[v, default: []].append(UInt32(b)) }
+            }
+            if stored != expected {
+                throw FormatError.invalid("term index of column \(col.name)", at: t.offset, "postings disagree with the blocks' values (SEG-19)")
+            }
         }
         // SEG-4: header totals equal the blocks'.
         guard UInt64(total) == h.rowCount else {

@@ -48,6 +48,7 @@ public struct SegmentWriter {
         SegmentHeader(minTimestampNanos: rows.first!.timestampNanos, maxTimestampNanos: rows.last!.timestampNanos,
                       rowCount: UInt64(rows.count), partitionStartNanos: partitionStartNanos).encode(into: &w)
         var blocks = [BlockMeta]()
+        var terms = TermIndexBuilder(limit: max(4096, rows.count / 64))
         var start = 0
         while start < rows.count {
             // A block ends at rowsPerBlock rows or once its entries reach maxBlockInputBytes, so no
@@ -58,7 +59,8 @@ public struct SegmentWriter {
                 bytes += rows[end].approximateBytes
                 end += 1
             }
-            blocks.append(writeBlock(rows[start..<end], fieldColumn: fieldColumn, base: flushed, into: &w))
+            blocks.append(writeBlock(rows[start..<end], fieldColumn: fieldColumn, number: UInt32(blocks.count), terms: &terms,
+                                     base: flushed, into: &w))
             start = end
             if w.count >= 1 << 20 {
                 sink(w.bytes)
@@ -66,7 +68,14 @@ public struct SegmentWriter {
                 w = ByteWriter(capacity: 1 << 20)
             }
         }
-        let index = BlockIndex(columns: columns, blocks: blocks)
+        // Term indexes follow the last block's chunks.
+        var termHandles = [TermIndexHandle]()
+        for (column, bytes) in terms.build() {
+            let h = writeChunk(bytes, column: column, preferred: .zstd, stats: .none, base: flushed, into: &w)
+            termHandles.append(TermIndexHandle(column: column, codec: h.codec, offset: h.offset,
+                                               storedLength: h.storedLength, rawLength: h.rawLength))
+        }
+        let index = BlockIndex(columns: columns, blocks: blocks, termIndexes: termHandles)
         let indexStart = w.count
         index.encode(into: &w)
         let indexLength = w.count - indexStart
@@ -95,7 +104,8 @@ public struct SegmentWriter {
     }
 
     /// Writes one block's chunks; `base` is the absolute file offset of `w`'s first byte.
-    private func writeBlock(_ rows: ArraySlice<LogEntry>, fieldColumn: [UTF8Key: Int], base: Int, into w: inout ByteWriter) -> BlockMeta {
+    private func writeBlock(_ rows: ArraySlice<LogEntry>, fieldColumn: [UTF8Key: Int], number blockNumber: UInt32, terms: inout TermIndexBuilder,
+                            base: Int, into w: inout ByteWriter) -> BlockMeta {
         var chunks = [ChunkHandle]()
         func put(_ column: SystemColumn, _ body: (inout ByteWriter) -> Void, codec: Codec = .zstd, stats: ChunkStats = .none) {
             var raw = ByteWriter(capacity: 4096)
@@ -132,9 +142,21 @@ public struct SegmentWriter {
         put(.timestamp, { IntColumn.encode(ts, into: &$0) }, codec: .lz4, stats: .int(min: ts.first!, max: ts.last!))
         put(.sequence, { IntColumn.encode(seqs, layout: .aligned, into: &$0) }, codec: .lz4)
         put(.level, { IntColumn.encode(levels, layout: .aligned, into: &$0) })
-        put(.service, { StringColumn.encode(services, into: &$0) })
-        put(.host, { StringColumn.encode(hosts, into: &$0) })
-        put(.source, { StringColumn.encode(sources, into: &$0) })
+        // Keyword columns; their per-block dictionaries also feed the segment's term indexes.
+        func keyword(_ column: SystemColumn, _ values: [String]) {
+            let number = SystemColumn.allCases.firstIndex(of: column)!
+            var distinct = [[UInt8]]()
+            put(column, { w in
+                if !StringColumn.encode(values, into: &w, distinct: { distinct.append($0) }) {
+                    var seen = Set<UTF8Key>()
+                    for v in values where seen.insert(UTF8Key(v)).inserted { distinct.append(Array(v.utf8)) }
+                }
+            })
+            terms.add(column: number, distinct: distinct, block: blockNumber)
+        }
+        keyword(.service, services)
+        keyword(.host, hosts)
+        keyword(.source, sources)
         put(.tags, { StringColumn.encode(tags, into: &$0) })
         // Messages may reference the row's own field values instead of repeating them.
         let messages = MessageColumn.encode(texts, fields: rowFields)
@@ -143,6 +165,23 @@ public struct SegmentWriter {
         put(.messageStrings, { $0.writeBytes(messages.strings.bytes) })
         let bloom = Self.bloom(rows, bitsPerKey: options.bloomBitsPerKey)
         put(.bloom, { bloom.encode(into: &$0) }, codec: .none)
+        // Which values this block holds, for the segment's term indexes.
+        var tagSet = Set<UTF8Key>()
+        for e in rows { for t in e.tags { tagSet.insert(UTF8Key(t)) } }
+        terms.add(column: SystemColumn.allCases.firstIndex(of: .tags)!, distinct: tagSet.lazy.map { Array($0.string.utf8) }, block: blockNumber)
+        for (c, values) in perKey {
+            var seen = Set<UTF8Key>()
+            var strings = true
+            for v in values {
+                switch v {
+                case nil: continue
+                case .string(let s)?: seen.insert(UTF8Key(s))
+                default: strings = false
+                }
+                if !strings { break }
+            }
+            if strings { terms.add(column: c, distinct: seen.lazy.map { Array($0.string.utf8) }, block: blockNumber) } else { terms.drop(column: c) }
+        }
         // Dynamic fields, in column order.
         for c in perKey.keys.sorted() {
             let values = perKey[c]!
@@ -169,15 +208,12 @@ public struct SegmentWriter {
     public static func bloomKeys(_ rows: ArraySlice<LogEntry>) -> HashSet64 {
         var keys = HashSet64(capacity: rows.count * 2)
         var seeds = [UTF8Key: UInt64]()
-        var lastService = "", lastHost = "", lastSource = ""
-        // Byte comparison, not String ==: canonically equivalent spellings are different keys.
-        func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
         for e in rows {
             var m = e.message
-            m.withUTF8 { p in Tokenizer.forEachToken(UnsafeRawBufferPointer(p)) { keys.insert(BloomKey.token($0)); return true } }
-            if !e.service.isEmpty && !same(e.service, lastService) { keys.insert(BloomKey.keyword(.service, e.service.utf8)); lastService = e.service }
-            if !e.host.isEmpty && !same(e.host, lastHost) { keys.insert(BloomKey.keyword(.host, e.host.utf8)); lastHost = e.host }
-            if !e.source.isEmpty && !same(e.source, lastSource) { keys.insert(BloomKey.keyword(.source, e.source.utf8)); lastSource = e.source }
+            m.withUTF8 { p in BloomKey.forEachTokenKey(UnsafeRawBufferPointer(p)) { keys.insert($0) } }
+            if !e.service.isEmpty { keys.insert(BloomKey.keyword(.service, e.service.utf8)) }
+            if !e.host.isEmpty { keys.insert(BloomKey.keyword(.host, e.host.utf8)) }
+            if !e.source.isEmpty { keys.insert(BloomKey.keyword(.source, e.source.utf8)) }
             for t in e.tags { keys.insert(BloomKey.keyword(.tag, t.utf8)) }
             for f in e.fields {
                 let seed: UInt64

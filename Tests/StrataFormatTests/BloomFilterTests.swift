@@ -71,3 +71,17 @@ import StrataTestSupport
         #expect(seen == Set(keys.map { $0 == 0 ? 1 : $0 }))
     }
 }
+
+extension BloomFilterTests {
+    /// The allocation-free token hashing gives the keys of the `Tokenizer`'s tokens, long ones too.
+    @Test func tokenKeysMatchTheTokenizer() {
+        let texts = ["Error: connection REFUSED to 10.0.0.1:5432", "", "---", "ünïcödé 日本語 x_y",
+                     String(repeating: "a", count: 300) + " tail " + String(repeating: "B", count: 257)]
+        for t in texts {
+            var got = [UInt64]()
+            var s = t
+            s.withUTF8 { BloomKey.forEachTokenKey(UnsafeRawBufferPointer($0)) { got.append($0) } }
+            #expect(got == Tokenizer.tokens(t).map { BloomKey.token($0) }, "\(t.prefix(40))")
+        }
+    }
+}
