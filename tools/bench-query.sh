@@ -31,7 +31,7 @@ bloom=${index% *}; terms=${index#* }
 mid=$((N / 2))
 line=$(awk -v m="$mid" 'NR >= m && /"trace_id"/ {print; exit}' "$RAW")
 trace=$(echo "$line" | sed -E 's/.*"trace_id":"([0-9a-f]+)".*/\1/')
-user=$(awk -v m="$mid" 'NR >= m && /for user [0-9]/ {print; exit}' "$RAW" | sed -E 's/.*for user ([0-9]+).*/\1/')
+kid=$(awk -v m="$mid" 'NR >= m && /kid [0-9a-f]+ not found/ {print; exit}' "$RAW" | sed -E 's/.*kid ([0-9a-f]+) not found.*/\1/')
 last=$(tail -1 "$RAW" | sed -E 's/.*"timestamp":"([^"]+)".*/\1/')
 hour_ago=$(python3 -c "
 from datetime import datetime, timedelta
@@ -40,7 +40,7 @@ print((t - timedelta(hours=1)).strftime('%Y-%m-%dT%H:%M:%S.%fZ'))")
 
 declare -a NAMES QUERIES FROMS
 add() { NAMES+=("$1"); QUERIES+=("$2"); FROMS+=("${3:-}"); }
-add "rare term (user id in messages), top 100" "$user"
+add "rare term (a key id inside one message)" "$kid"
 add "trace-id lookup" "trace_id:$trace"
 add "common-term count" "error | stats count()"
 add "3-word phrase, top 100" '"logged in from"'
@@ -65,16 +65,16 @@ done
 
 if [ "${DUCKDB:-0}" = 1 ]; then
     echo
-    python3 - "$RAW" "$REPEAT" "$user" "$trace" "$hour_ago" <<'PY'
+    python3 - "$RAW" "$REPEAT" "$kid" "$trace" "$hour_ago" <<'PY'
 import statistics, sys, time
 import duckdb
-raw, repeat, user, trace, hour_ago = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+raw, repeat, kid, trace, hour_ago = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 con = duckdb.connect()
 t0 = time.time()
 con.execute(f"CREATE TABLE t AS SELECT CAST(timestamp AS TIMESTAMP) AS ts, level, service, host, message, trace_id FROM read_json_auto('{raw}', format='newline_delimited')")
 print(f"duckdb: loaded in {time.time() - t0:.1f} s")
 qs = [
-    ("rare term (user id in messages), top 100", f"SELECT * FROM t WHERE regexp_matches(message, '\\b{user}\\b') ORDER BY ts DESC LIMIT 100"),
+    ("rare term (a key id inside one message)", f"SELECT * FROM t WHERE regexp_matches(lower(message), '\\b{kid}\\b') ORDER BY ts DESC LIMIT 100"),
     ("trace-id lookup", f"SELECT * FROM t WHERE trace_id = '{trace}'"),
     ("common-term count", "SELECT count(*) FROM t WHERE regexp_matches(lower(message), '\\berror\\b')"),
     ("3-word phrase, top 100", "SELECT * FROM t WHERE regexp_matches(lower(message), '\\blogged\\s+in\\s+from\\b') ORDER BY ts DESC LIMIT 100"),

@@ -106,16 +106,17 @@ public enum FieldColumn {
                 throw FormatError.invalid(r.section, at: r.absoluteOffset, "\(what) value count \(n) disagrees with type tags")
             }
         }
-        var ints = [Int64](), floats = [Double](), bools = [UInt64](), strings = [[UInt8]](), jsons = [[UInt8]]()
+        var ints = [Int64](), floats = [Double](), bools = [UInt64]()
+        var strings = StringColumnView.plain(starts: [0], bytes: []), jsons = strings
         if counts[1] > 0 { ints = try IntColumn.decode(from: &r, limit: counts[1]); try check(ints.count, "int") }
         if counts[2] > 0 { floats = try decodeFloats(count: counts[2], from: &r) }
         if counts[3] > 0 { try BitPacking.unpack(count: counts[3], width: 1, from: &r, into: &bools) }
         if counts[4] > 0 {
-            strings = try StringColumn.decode(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[4])
+            strings = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[4])
             try check(strings.count, "string")
         }
         if counts[5] > 0 {
-            jsons = try StringColumn.decode(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[5])
+            jsons = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[5])
             try check(jsons.count, "json")
         }
         var out = [FieldValue?](repeating: nil, count: rows)
@@ -129,8 +130,8 @@ public enum FieldColumn {
             case 1: out[i] = .int(ints[j])
             case 2: out[i] = .float(floats[j])
             case 3: out[i] = .bool(bools[j] == 1)
-            case 4: out[i] = .string(String(decoding: strings[j], as: UTF8.self))
-            default: out[i] = .json(String(decoding: jsons[j], as: UTF8.self))
+            case 4: out[i] = .string(strings.string(j))
+            default: out[i] = .json(jsons.string(j))
             }
         }
         return out

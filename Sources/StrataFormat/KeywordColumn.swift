@@ -70,3 +70,79 @@ extension StringColumn {
         return KeywordColumn(dictionary: dict, codes: codes)
     }
 }
+
+/// A decoded string column that builds a value only when it is asked for: a page of hits needs a
+/// handful of rows, not an array per row. Validation is the same as `StringColumn.decode`.
+public enum StringColumnView {
+    case dictionary(KeywordColumn)
+    /// Value i is `bytes[starts[i] ..< starts[i + 1]]`.
+    case plain(starts: [Int], bytes: [UInt8])
+    /// Value i is the lowercase hex of `bytes[i * width ..< (i + 1) * width]`.
+    case hex(width: Int, bytes: [UInt8])
+
+    public var count: Int {
+        switch self {
+        case .dictionary(let k): k.count
+        case .plain(let starts, _): starts.count - 1
+        case .hex(let width, let bytes): width == 0 ? 0 : bytes.count / width
+        }
+    }
+
+    /// Value i as a String (no intermediate array for plain values).
+    public func string(_ i: Int) -> String {
+        switch self {
+        case .plain(let starts, let bytes): return String(decoding: bytes[starts[i]..<starts[i + 1]], as: UTF8.self)
+        default: return String(decoding: self[i], as: UTF8.self)
+        }
+    }
+
+    public subscript(i: Int) -> [UInt8] {
+        switch self {
+        case .dictionary(let k): return k[i]
+        case .plain(let starts, let bytes): return Array(bytes[starts[i]..<starts[i + 1]])
+        case .hex(let width, let bytes):
+            var v = [UInt8]()
+            v.reserveCapacity(width * 2)
+            for b in bytes[(i * width)..<((i + 1) * width)] {
+                v.append(StringColumn.hexDigits[Int(b >> 4)]); v.append(StringColumn.hexDigits[Int(b & 15)])
+            }
+            return v
+        }
+    }
+}
+
+extension StringColumn {
+    /// Decodes a column into a `StringColumnView` (no per-value allocation).
+    public static func decodeView(from r: inout ByteReader, maxLength: Int, limit: Int) throws(FormatError) -> StringColumnView {
+        let at = r.absoluteOffset
+        switch try r.readUInt8() {
+        case 0:
+            return .dictionary(try readDictionaryMode(from: &r, maxLength: maxLength, limit: limit))
+        case 1:
+            let lensAt = r.absoluteOffset
+            let lens = try IntColumn.decode(from: &r, limit: limit)
+            var starts = [Int]()
+            starts.reserveCapacity(lens.count + 1)
+            var total = 0
+            starts.append(0)
+            for l in lens {
+                guard l >= 0 && l <= maxLength else {
+                    throw FormatError.invalid(r.section, at: lensAt, "string length \(l) out of range")
+                }
+                total += Int(l)
+                starts.append(total)
+            }
+            let span = try r.readSpan(total)
+            return .plain(starts: starts, bytes: Array(span))
+        case 2:
+            let count = try r.readLength(limit: limit, "hex value count")
+            let lenAt = r.absoluteOffset
+            let length = try r.readLength(limit: maxLength, "hex value length")
+            guard length >= 8, length % 2 == 0 else { throw FormatError.invalid(r.section, at: lenAt, "hex value length \(length)") }
+            let span = try r.readSpan(count * (length / 2))
+            return .hex(width: length / 2, bytes: Array(span))
+        case let m:
+            throw FormatError.invalid(r.section, at: at, "unknown string column mode \(m)")
+        }
+    }
+}
