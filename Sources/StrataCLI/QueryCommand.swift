@@ -21,6 +21,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Maximum entries to print.")
     var limit: Int = 100
 
+    @Option(help: "Next page: only entries older than this id (the next_cursor of a previous --output json run).")
+    var cursor: String?
+
     @Option(help: "Output: ndjson | json | table.")
     var output: String = "ndjson"
 
@@ -50,7 +53,12 @@ struct QueryCommand: ParsableCommand {
         }
         let engine = try Engine(options: EngineOptions(dataDirectory: data.dataDir), readOnly: true)
         let executor = QueryExecutor(engine: engine)
-        let request = SearchRequest(query: query.joined(separator: " "), fromNanos: fromNanos, toNanos: toNanos, limit: limit)
+        var before: LogID? = nil
+        if let cursor {
+            guard let id = LogID(cursor) else { throw ValidationError("--cursor must be an entry id (32 hex digits), got '\(cursor)'") }
+            before = id
+        }
+        let request = SearchRequest(query: query.joined(separator: " "), fromNanos: fromNanos, toNanos: toNanos, limit: limit, before: before)
         var result = try executor.search(request)
         if self.repeat > 1 {
             var times = [UInt64]()
@@ -99,7 +107,7 @@ struct QueryCommand: ParsableCommand {
                     if i > 0 { out.append(0x2C) }
                     ResultJSON.appendHit(e, projection: result.projection, to: &out)
                 }
-                out.append(contentsOf: "],\"total\":\(result.total),\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
+                out.append(contentsOf: "],\"total\":\(result.total),\"next_cursor\":\(result.nextCursor.map { "\"\($0)\"" } ?? "null"),\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
             case "table":
                 for e in result.hits {
                     let line = "\(Timestamp.format(e.timestampNanos))  \(pad(e.level.description, 5))  \(pad(e.service, 12))  \(pad(e.host, 12))  \(e.message)\n"

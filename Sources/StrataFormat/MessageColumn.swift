@@ -208,13 +208,15 @@ public struct MessageStreams: Sendable {
         return parts
     }
 
-    struct Slots {
-        var numberSlots: [[[Int64]]]
-        var stringRanges: [[[Range<Int>]]]
-        var stringBytesStart: Int
+    /// The number and string slots: values by (template, slot, ordinal); string variables as
+    /// ranges of `stringStream`, in stream order.
+    public struct Slots: Sendable {
+        public var numberSlots: [[[Int64]]]
+        public var stringRanges: [[[Range<Int>]]]
+        public var stringBytesStart: Int
     }
 
-    func parsedSlots() throws(FormatError) -> Slots {
+    public func parsedSlots() throws(FormatError) -> Slots {
         if let v = slots.value { return v }
         let v = try withBytes(numberStream) { (np: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
             try withBytes(stringStream) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> Slots in

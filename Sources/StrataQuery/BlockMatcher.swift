@@ -96,6 +96,7 @@ struct BlockMatcher {
                 switch verdict[k] {
                 case TemplateSkeleton.Verdict.always.rawValue: return true
                 case TemplateSkeleton.Verdict.never.rawValue: return false
+                case TemplateSkeleton.Verdict.maybeStrings.rawValue where !text.stringRows(scanTokens![0])[i]: return false
                 default:
                     if singleToken {
                         do throws(FormatError) { return try mb.anyVariableRegion(i, test) } catch {

@@ -14,6 +14,9 @@ indirect enum BloomProbe: Sendable {
     case anyOf([UInt64])
     /// An id: the block's time and sequence ranges must cover it.
     case id(LogID)
+    /// A field leaf: the block must have the field's column; with `keys`, one of them must be in
+    /// the filter; with numeric bounds, the column's min/max statistics must overlap them.
+    case field(String, keys: [UInt64]?, lower: (Double, Bool)?, upper: (Double, Bool)?)
     case and([BloomProbe])
     case or([BloomProbe])
 
@@ -39,14 +42,40 @@ indirect enum BloomProbe: Sendable {
             }
             if let bool { spellings.insert(bool ? "true" : "false") }
             let seed = BloomKey.fieldSeed(key)
-            self = .anyOf(spellings.map { BloomKey.field(seed: seed, text: $0.utf8) })
+            let exact = double.map { ($0, true) }
+            self = .field(key, keys: spellings.map { BloomKey.field(seed: seed, text: $0.utf8) }, lower: exact, upper: exact)
+        case .field(let key, .range(let lo, let hi)):
+            // Only numeric bounds can be checked against min/max; a text bound leaves that side open.
+            let l = lo.flatMap { b in Double(b.value).map { ($0, b.inclusive) } }
+            let h = hi.flatMap { b in Double(b.value).map { ($0, b.inclusive) } }
+            self = .field(key, keys: nil, lower: l, upper: h)
+        case .field(let key, _):
+            self = .field(key, keys: nil, lower: nil, upper: nil)
         default: self = .maybe
         }
     }
 
-    /// Whether a block with this filter and these ranges may hold a match.
-    func mayMatch(_ f: BloomFilter, _ meta: BlockMeta) -> Bool {
+    /// Whether a block with this filter and these ranges may hold a match; `column` finds a
+    /// field's column number in the segment.
+    func mayMatch(_ f: BloomFilter, _ meta: BlockMeta, column: (String) -> Int?) -> Bool {
         switch self {
+        case .field(let key, let keys, let lower, let upper):
+            guard let c = column(key), let chunk = meta.chunk(c) else { return false }
+            if let keys, !keys.contains(where: { f.mayContain($0) }) { return false }
+            if lower == nil && upper == nil { return true }
+            let lo: Double, hi: Double
+            switch chunk.stats {
+            case .none: return true
+            case .int(let a, let b):
+                // Min/max of ints compared exactly with the (double) bounds.
+                if let (v, inc) = lower, FieldTest.compareNumbers(b, v) < 0 || (!inc && FieldTest.compareNumbers(b, v) == 0) { return false }
+                if let (v, inc) = upper, FieldTest.compareNumbers(a, v) > 0 || (!inc && FieldTest.compareNumbers(a, v) == 0) { return false }
+                return true
+            case .float(let a, let b): lo = a; hi = b
+            }
+            if let (v, inc) = lower, hi < v || (!inc && hi == v) { return false }
+            if let (v, inc) = upper, lo > v || (!inc && lo == v) { return false }
+            return true
         case .maybe: return true
         case .never: return false
         case .allOf(let keys): return keys.allSatisfy { f.mayContain($0) }
@@ -54,8 +83,8 @@ indirect enum BloomProbe: Sendable {
         case .id(let id):
             return meta.minTimestampNanos <= id.timestampNanos && id.timestampNanos <= meta.maxTimestampNanos
                 && meta.minSequence <= id.sequence && id.sequence <= meta.maxSequence
-        case .and(let xs): return xs.allSatisfy { $0.mayMatch(f, meta) }
-        case .or(let xs): return xs.contains { $0.mayMatch(f, meta) }
+        case .and(let xs): return xs.allSatisfy { $0.mayMatch(f, meta, column: column) }
+        case .or(let xs): return xs.contains { $0.mayMatch(f, meta, column: column) }
         }
     }
 
@@ -63,7 +92,7 @@ indirect enum BloomProbe: Sendable {
     var isSelective: Bool {
         switch self {
         case .maybe: return false
-        case .never, .allOf, .anyOf, .id: return true
+        case .never, .allOf, .anyOf, .id, .field: return true
         case .and(let xs): return xs.contains { $0.isSelective }
         case .or(let xs): return xs.allSatisfy { $0.isSelective }
         }

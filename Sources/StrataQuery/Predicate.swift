@@ -159,7 +159,8 @@ public indirect enum CompiledNode: Sendable {
         case .and(let xs):
             var out = [CompiledNode]()
             for x in xs { out.append(try compile(x)) }
-            return .and(out)
+            // Cheapest first: each child only looks at the rows its predecessors kept.
+            return .and(out.enumerated().sorted { ($0.element.cost, $0.offset) < ($1.element.cost, $1.offset) }.map(\.element))
         case .or(let xs):
             var out = [CompiledNode]()
             for x in xs { out.append(try compile(x)) }
@@ -232,6 +233,21 @@ public indirect enum CompiledNode: Sendable {
                 return stringLeaf(target, .range(lower: lo.map { (Array($0.value.utf8), $0.inclusive) },
                                                  upper: hi.map { (Array($0.value.utf8), $0.inclusive) }))
             }
+        }
+    }
+
+    /// A rough per-row cost used to order AND children: keyword codes and ids first, then field
+    /// values, then full text (templates, maybe rendering), then wildcard/regex on tokens.
+    var cost: Int {
+        switch self {
+        case .all, .none: return 0
+        case .level, .service, .host, .source, .id: return 1
+        case .tag, .field(_, .term), .field(_, .exists), .field(_, .range): return 2
+        case .field: return 3
+        case .messageNonEmpty, .messageTokens: return 4
+        case .messageToken: return 6
+        case .not(let x): return x.cost + 1
+        case .and(let xs), .or(let xs): return (xs.map(\.cost).max() ?? 0) + 1
         }
     }
 

@@ -11,12 +11,16 @@ public struct SearchRequest: Sendable {
     public var fromNanos: Int64
     public var toNanos: Int64
     public var limit: Int
+    /// The next page: only hits older than this id (a previous result's `nextCursor`). `total`
+    /// still counts every match, so a client can show "page k of n".
+    public var before: LogID?
 
-    public init(query: String, fromNanos: Int64 = .min, toNanos: Int64 = .max, limit: Int = 100) {
+    public init(query: String, fromNanos: Int64 = .min, toNanos: Int64 = .max, limit: Int = 100, before: LogID? = nil) {
         self.query = query
         self.fromNanos = fromNanos
         self.toNanos = toNanos
         self.limit = limit
+        self.before = before
     }
 }
 
@@ -34,7 +38,10 @@ public struct SearchResult: Sendable {
     public var rows: [[CellValue]] = []
     /// Aggregate columns whose values are approximate (large percentiles / distinct counts).
     public var approximateColumns: [String] = []
+    /// Exact number of matching entries in the time range.
     public var total = 0
+    /// The cursor for the next page of a newest-first search (nil when this page was the last).
+    public var nextCursor: LogID?
     public var partitionsScanned = 0
     public var segmentsScanned = 0
     public var segmentsSkipped = 0
@@ -135,7 +142,8 @@ public struct QueryExecutor {
         let sortsByColumn = !hitSortTargets.isEmpty
         var pageLimit = max(0, request.limit)
         for case .limit(let n) in query.stages where !sortsByColumn { pageLimit = min(pageLimit, n) }
-        let keepLimit = pageLimit
+        // One more than the page, to know whether a next page exists.
+        let keepLimit = pageLimit + 1
 
         let snap = engine.snapshot(fromNanos: request.fromNanos, toNanos: request.toNanos)
         var readers = [SegmentReader]()
@@ -145,6 +153,7 @@ public struct QueryExecutor {
         let memBlock = DecodedBlock(entries: snap.memtableEntries)
         let openReaders = readers
         let from = request.fromNanos, to = request.toNanos
+        let cursor = request.before
 
         // One task per segment plus one for the memtable, on all cores.
         let partials = (0...readers.count).map { _ in Partial() }
@@ -184,6 +193,7 @@ public struct QueryExecutor {
                 }
                 guard let ts = block.timestamps, let seq = block.sequences else { return }   // counted only
                 sel.forEach { i in
+                    if let c = cursor, (ts[i], seq[i]) >= (c.timestampNanos, c.sequence) { return }
                     let sortCells = sortTargets.map { st in st.0.map { Aggregator.groupCell(cellValue($0, block, i)) } ?? .int(ts[i]) }
                     p.keys.append(HitKey(ts: ts[i], seq: seq[i], segment: segment, block: blockIndex, row: i, sort: sortCells))
                 }
@@ -212,7 +222,7 @@ public struct QueryExecutor {
                 }
                 if selective {
                     do throws(FormatError) {
-                        if !probe.mayMatch(try reader.cachedBloom(bi), meta) {
+                        if !probe.mayMatch(try reader.cachedBloom(bi), meta, column: { reader.fieldColumns[$0] }) {
                             p.blocksSkippedByBloom += 1
                             continue
                         }
@@ -225,6 +235,8 @@ public struct QueryExecutor {
                 let needKeys: Bool
                 if stats != nil || sortsByColumn {
                     needKeys = stats == nil
+                } else if let c = cursor, meta.minTimestampNanos > c.timestampNanos {
+                    needKeys = false   // every row is newer than the cursor: counted only
                 } else if let th = threshold {
                     needKeys = meta.maxTimestampNanos >= th.0
                 } else {
@@ -317,6 +329,9 @@ public struct QueryExecutor {
             }
         }
         let page = keys.prefix(limit)
+        if !sortsByColumn && limit > 0 && page.count == limit && keys.count > limit, let last = page.last {
+            result.nextCursor = LogID(timestampNanos: last.ts, sequence: last.seq)
+        }
         var decoded = [Int: [Int: DecodedBlock]]()
         var pageRows = [Int: [Int: Set<Int>]]()
         for k in page where k.segment >= 0 { pageRows[k.segment, default: [:]][k.block, default: []].insert(k.row) }

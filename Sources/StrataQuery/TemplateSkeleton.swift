@@ -67,7 +67,9 @@ struct TemplateSkeleton {
 
     var hasPlaceholder: Bool { hasText || hasNumber }
 
-    enum Verdict: UInt8 { case never = 0, always = 1, maybe = 2 }
+    /// `maybeStrings`: only a string variable can supply the (single) token, so rows whose string
+    /// variables do not contain it can be ruled out from the block's string stream.
+    enum Verdict: UInt8 { case never = 0, always = 1, maybe = 2, maybeStrings = 3 }
 
     /// Whether messages of this template contain the tokens `q` contiguously.
     ///
@@ -104,6 +106,59 @@ final class BlockText {
 
     init(_ block: MessageBlock) { self.block = block }
 
+    private var stringRowSets: [[UInt8]: [Bool]] = [:]
+    private var rowsByTemplate: [[Int32]]?
+
+    /// Per row: whether one of its string variables contains `t` (case-insensitive substring).
+    /// Found from the occurrences of `t` in the block's string stream, not row by row.
+    func stringRows(_ t: [UInt8]) -> [Bool] {
+        if let r = stringRowSets[t] { return r }
+        let streams = block.streams
+        var rows = [Bool](repeating: false, count: streams.rowCount)
+        guard let slots = try? streams.parsedSlots() else {
+            // Damaged streams: let every row be rendered, which reports the damage.
+            rows = [Bool](repeating: true, count: streams.rowCount)
+            stringRowSets[t] = rows
+            return rows
+        }
+        var positions = [Int]()
+        streams.stringStream.withUnsafeBufferPointer { hay in
+            let n = t.count, h = hay.count
+            guard n > 0, h >= n else { return }
+            for i in slots.stringBytesStart...(h - n) {
+                var k = 0
+                while k < n {
+                    var c = hay[i + k]
+                    if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                    if c != t[k] { break }
+                    k += 1
+                }
+                if k == n { positions.append(i) }
+            }
+        }
+        if !positions.isEmpty {
+            if rowsByTemplate == nil {
+                var byTemplate = [[Int32]](repeating: [], count: streams.templateBytes.count)
+                for (row, c) in streams.codes.enumerated() { byTemplate[Int(c)].append(Int32(row)) }
+                rowsByTemplate = byTemplate
+            }
+            // Ranges are in stream order (template, slot, ordinal), so one pass pairs them with
+            // the sorted occurrence positions.
+            var pi = 0
+            outer: for (k, tslots) in slots.stringRanges.enumerated() {
+                for col in tslots {
+                    for (j, r) in col.enumerated() {
+                        while pi < positions.count && positions[pi] < r.lowerBound { pi += 1 }
+                        if pi == positions.count { break outer }
+                        if positions[pi] + t.count <= r.upperBound { rows[Int(rowsByTemplate![k][j])] = true }
+                    }
+                }
+            }
+        }
+        stringRowSets[t] = rows
+        return rows
+    }
+
     func stringsContain(_ t: [UInt8]) -> Bool {
         if let r = strings[t] { return r }
         let r = block.streams.stringStream.withUnsafeBufferPointer { Self.containsLowered($0, t) }
@@ -115,16 +170,21 @@ final class BlockText {
     /// hex-mode ones (binary), which can only hold all-hex tokens — those always say "maybe".
     func columnContains(_ c: Int, _ t: [UInt8]) -> Bool {
         if let r = columns[c]?[t] { return r }
-        var r = t.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
-        if !r {
-            do throws(FormatError) {
-                if let raw = try block.referencedChunk(c) {
-                    r = raw.withUnsafeBufferPointer { Self.containsLowered($0, t) }
-                }
-            } catch {
-                // Undecidable here: say "maybe" so rendering the row reports the damage.
-                r = true
+        var r = false
+        do throws(FormatError) {
+            if let raw = try block.referencedChunk(c) {
+                r = raw.withUnsafeBufferPointer { Self.containsLowered($0, t) }
             }
+            // Hex-mode values are stored as binary: an all-hex token needs the values themselves.
+            if !r && t.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
+                for v in try block.referencedValues(c) ?? [] {
+                    guard case .string(var s)? = v else { continue }
+                    if s.withUTF8({ Self.containsLowered($0, t) }) { r = true; break }
+                }
+            }
+        } catch {
+            // Undecidable here: say "maybe" so rendering the row reports the damage.
+            r = true
         }
         columns[c, default: [:]][t] = r
         return r
@@ -218,6 +278,21 @@ enum TemplateScan {
         endToken(n, touchesRight: false)
     }
 
+    /// Whether the lower-cased template bytes `f` occur inside `t`.
+    static func containsLowered(_ t: [UInt8], _ p: UnsafeBufferPointer<UInt8>, _ f: Range<Int>) -> Bool {
+        let n = f.count
+        guard n > 0, n <= t.count else { return n == 0 }
+        outer: for start in 0...(t.count - n) {
+            for k in 0..<n {
+                var c = p[f.lowerBound + k]
+                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                if c != t[start + k] { continue outer }
+            }
+            return true
+        }
+        return false
+    }
+
     @inline(__always)
     static func equalLowered(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ t: [UInt8]) -> Bool {
         guard e - s == t.count else { return false }
@@ -250,9 +325,15 @@ enum TemplateScan {
                     return
                 }
             }
+            var fragments = [Range<Int>]()
             scan(p, token: { s, e, touches in
                 for k in q.indices where !seen[k] && equalLowered(p, s, e, q[k]) { seen[k] = true }
-                if touches { endRun() } else { run.append(s..<e) }
+                if touches {
+                    endRun()
+                    fragments.append(s..<e)
+                } else {
+                    run.append(s..<e)
+                }
             }, placeholder: { kind in
                 hasPlaceholder = true
                 endRun()
@@ -265,14 +346,23 @@ enum TemplateScan {
             endRun()
             if always { return .always }
             if !hasPlaceholder { return .never }
+            var onlyStrings = q.count == 1
             for (k, t) in q.enumerated() {
-                if seen[k] { continue }
-                if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { continue }
-                if hasString && blockText.stringsContain(t) { continue }
-                if textColumns.contains(where: { blockText.columnContains($0, t) }) { continue }
+                if seen[k] { onlyStrings = false; continue }
+                // A number renders digits only; a token around it with other bytes must contain a
+                // static fragment touching a placeholder.
+                if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
+                    if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || fragments.contains(where: { f in containsLowered(t, p, f) }) {
+                        onlyStrings = false
+                        continue
+                    }
+                }
+                let inStrings = hasString && blockText.stringsContain(t)
+                if textColumns.contains(where: { blockText.columnContains($0, t) }) { onlyStrings = false; continue }
+                if inStrings { continue }
                 return .never
             }
-            return .maybe
+            return onlyStrings ? .maybeStrings : .maybe
         }
     }
 }

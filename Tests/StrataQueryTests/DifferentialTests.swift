@@ -57,6 +57,10 @@ import StrataTestSupport
             Issue.record("the data set has no flushed entry with a trace_id")
         }
 
+        // Numeric ranges are answered from chunk min/max statistics: nothing can exceed this.
+        let none = try executor.search(SearchRequest(query: "duration_ms:>1e15", limit: 10))
+        #expect(none.total == 0 && none.blocksScanned == 0, "min/max statistics should skip every block, scanned \(none.blocksScanned)")
+
         let stats = gen.statsQueries()
         #expect(stats.count >= 40)
         for s in stats {
@@ -169,6 +173,21 @@ import StrataTestSupport
         } catch {
             Issue.record("query \(q.text.debugDescription) with limit 3 threw: \(error)")
         }
+        // Small result sets: walking every page with the cursor gives exactly the whole list.
+        guard expected.count <= 40 else { return }
+        var walked = [LogID]()
+        var cursor: LogID? = nil
+        repeat {
+            guard let r = try? executor.search(SearchRequest(query: q.text, fromNanos: window.from, toNanos: window.to,
+                                                             limit: 7, before: cursor)) else {
+                Issue.record("paging \(q.text.debugDescription) threw")
+                return
+            }
+            #expect(r.total == expected.count)
+            walked += r.hits.map(\.id)
+            cursor = r.nextCursor
+        } while cursor != nil && walked.count <= expected.count
+        #expect(walked == expected, "pages walked with the cursor differ\nquery: \(q.text.debugDescription)\ntime: \(window)")
     }
 
     /// Compares one stats query with the oracle's aggregation: columns, every row (doubles within
