@@ -125,9 +125,12 @@ public struct MessageColumn {
 /// Invariants: `codes.count == rows`; every code < `templates.count`; `ordinal[i]` is the number
 /// of rows before *i* with the same template; slot arrays hold `uses[k]` values each.
 public struct MessageStreams: Sendable {
-    /// Each template's bytes (parsed only when needed: `parsedTemplates`).
-    public let templateBytes: [[UInt8]]
-    let templateOffsets: [Int]
+    /// Every template's bytes back to back (parsed only when needed: `parsedTemplates`);
+    /// template k is `templateBlob[templateRanges[k]]`.
+    public let templateBlob: [UInt8]
+    public let templateRanges: [Range<Int>]
+    /// Offset of the template blob's first byte in the `_msg.tpl` stream (for error messages).
+    let blobOffset: Int
     public let codes: [UInt32]
     let ordinal: [Int32]
     let uses: [Int]
@@ -149,15 +152,17 @@ public struct MessageStreams: Sendable {
         numberSection = n.section
         stringSection = s.section
         let count = try t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count")
-        var blobs = [[UInt8]]()
-        var offsets = [Int]()
-        blobs.reserveCapacity(count)
-        offsets.reserveCapacity(count)
+        // One copy of the template area; each template is a range of it (its length prefix is
+        // part of the copy and skipped by the range).
+        let areaStart = t.position
+        var ranges = [Range<Int>]()
+        ranges.reserveCapacity(count)
         for _ in 0..<count {
             let bytes = try t.readLengthPrefixed(limit: Limits.maxMessageBytes)
-            offsets.append(t.absoluteOffset - bytes.count)
-            blobs.append(Array(bytes))
+            let end = t.position - areaStart
+            ranges.append((end - bytes.count)..<end)
         }
+        blobOffset = t.base + areaStart
         codesAt = t.absoluteOffset
         let raw = try IntColumn.decode(from: &t, limit: rows)
         guard raw.count == rows else {
@@ -175,8 +180,8 @@ public struct MessageStreams: Sendable {
             ordinal.append(Int32(uses[Int(c)]))
             uses[Int(c)] += 1
         }
-        templateBytes = blobs
-        templateOffsets = offsets
+        templateBlob = Array(t.buffer[areaStart..<(areaStart + (ranges.last?.upperBound ?? 0))])
+        templateRanges = ranges
         self.codes = codes
         self.ordinal = ordinal
         self.uses = uses
@@ -198,11 +203,11 @@ public struct MessageStreams: Sendable {
     public func parsedTemplates() throws(FormatError) -> [[MessageTemplate.Part]] {
         if let t = slots.templates { return t }
         var parts = [[MessageTemplate.Part]]()
-        parts.reserveCapacity(templateBytes.count)
-        for (k, b) in templateBytes.enumerated() {
-            parts.append(try withBytes(b) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [MessageTemplate.Part] in
-                try MessageTemplate.parse(p, section: section, offset: templateOffsets[k])
-            })
+        parts.reserveCapacity(templateRanges.count)
+        try withBytes(templateBlob) { (p: UnsafeRawBufferPointer) throws(FormatError) in
+            for r in templateRanges {
+                parts.append(try MessageTemplate.parse(UnsafeRawBufferPointer(rebasing: p[r]), section: section, offset: blobOffset + r.lowerBound))
+            }
         }
         slots.templates = parts
         return parts
@@ -290,6 +295,7 @@ public struct MessageStreams: Sendable {
     }
 
     public var rowCount: Int { codes.count }
+    public var templateCount: Int { templateRanges.count }
 
     /// Renders row `row`; `field(column, row)` supplies referenced field values.
     public func render(row: Int, field: (Int, Int) -> FieldValue?) throws(FormatError) -> [UInt8] {

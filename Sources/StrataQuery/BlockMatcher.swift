@@ -61,7 +61,7 @@ struct BlockMatcher {
     }
 
     func evaluate(_ block: DecodedBlock, skeletons: SkeletonCache = SkeletonCache()) throws(FormatError) -> RowSelection {
-        let cache = TokenCache(templates: block.messageBlock?.streams.templateBytes.count ?? 0, shared: skeletons)
+        let cache = TokenCache(templates: block.messageBlock?.streams.templateCount ?? 0, shared: skeletons)
         let sel = eval(root, block, RowSelection(rowCount: block.rowCount, all: true), cache)
         if let e = cache.error { throw e }
         return sel
@@ -78,16 +78,16 @@ struct BlockMatcher {
         guard let mb = b.messageBlock else {
             return filter(candidates) { test(message(b, $0, cache)) }
         }
-        let templates = mb.streams.templateBytes
+        let ranges = mb.streams.templateRanges
         let text = BlockText(mb)
-        var verdict = [UInt8](repeating: 255, count: templates.count)
-        return mb.streams.codes.withUnsafeBufferPointer { codes in
+        var verdict = [UInt8](repeating: 255, count: ranges.count)
+        return mb.streams.templateBlob.withUnsafeBufferPointer { blob in mb.streams.codes.withUnsafeBufferPointer { codes in
             filter(candidates) { i in
                 let k = Int(codes[i])
                 if verdict[k] == 255 {
                     if let q = scanTokens {
-                        verdict[k] = TemplateScan.classify(templates[k], q, text, run: &cache.run).rawValue
-                    } else if let sk = cache.shared.skeleton(templates[k]) {
+                        verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), q, text, run: &cache.run).rawValue
+                    } else if let sk = cache.shared.skeleton(Array(blob[ranges[k]])) {
                         verdict[k] = classify(sk, text).rawValue
                     } else {
                         verdict[k] = TemplateSkeleton.Verdict.maybe.rawValue
@@ -107,7 +107,7 @@ struct BlockMatcher {
                     return test(message(b, i, cache))
                 }
             }
-        }
+        } }
     }
 
     /// Rows of `candidates` that satisfy `n` (rows outside `candidates` are never set).

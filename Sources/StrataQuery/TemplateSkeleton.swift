@@ -138,7 +138,7 @@ final class BlockText {
         }
         if !positions.isEmpty {
             if rowsByTemplate == nil {
-                var byTemplate = [[Int32]](repeating: [], count: streams.templateBytes.count)
+                var byTemplate = [[Int32]](repeating: [], count: streams.templateCount)
                 for (row, c) in streams.codes.enumerated() { byTemplate[Int(c)].append(Int32(row)) }
                 rowsByTemplate = byTemplate
             }
@@ -308,8 +308,8 @@ enum TemplateScan {
 
     /// Whether messages of template `tpl` contain the lower-cased tokens `q` contiguously.
     /// `run` is scratch space (the clean static tokens of the current run), reused across calls.
-    static func classify(_ tpl: [UInt8], _ q: [[UInt8]], _ blockText: BlockText, run: inout [Range<Int>]) -> TemplateSkeleton.Verdict {
-        tpl.withUnsafeBufferPointer { p -> TemplateSkeleton.Verdict in
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], _ blockText: BlockText, run: inout [Range<Int>]) -> TemplateSkeleton.Verdict {
+        do {
             var always = false
             var seen = [Bool](repeating: false, count: q.count)   // q[k] occurs as some static token
             var hasNumber = false, hasString = false, hasPlaceholder = false
