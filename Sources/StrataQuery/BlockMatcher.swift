@@ -35,7 +35,7 @@ struct BlockMatcher {
     final class TokenCache {
         let shared: SkeletonCache
         let matcher = TokenMatcher()
-        var run = [Range<Int>]()
+        var scratch = TemplateScan.Scratch()
         var error: FormatError?
         init(templates: Int, shared: SkeletonCache) {
             self.shared = shared
@@ -86,7 +86,7 @@ struct BlockMatcher {
                 let k = Int(codes[i])
                 if verdict[k] == 255 {
                     if let q = scanTokens {
-                        verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), q, text, run: &cache.run).rawValue
+                        verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), q, text, scratch: &cache.scratch).rawValue
                     } else if let sk = cache.shared.skeleton(Array(blob[ranges[k]])) {
                         verdict[k] = classify(sk, text).rawValue
                     } else {
@@ -141,7 +141,7 @@ struct BlockMatcher {
             v.formIntersection(candidates)
             return v
         case .messageTokens(let q):
-            return messageFilter(b, candidates, cache, singleToken: q.count == 1, scanTokens: q,
+            return messageFilter(b, candidates, cache, singleToken: q.count == 1, scanTokens: q.count <= 64 ? q : nil,
                                  classify: { $0.classify(q, $1) }) { cache.matcher.containsSequence($0, q) }
         case .messageToken(let t):
             return messageFilter(b, candidates, cache, singleToken: true,

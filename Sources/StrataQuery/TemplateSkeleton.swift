@@ -191,25 +191,45 @@ final class BlockText {
     }
 
     /// Whether `needle` (lower-case) occurs in `hay` compared case-insensitively (ASCII).
+    /// Candidates for the first byte are found 8 bytes at a time (SWAR: a byte equal to the first
+    /// byte in either case zeroes its lane), then verified.
     static func containsLowered(_ hay: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         let n = needle.count, h = hay.count
         guard n > 0 else { return true }
         guard h >= n else { return false }
         let first = needle[0]
+        let upper = first &- 0x61 < 26 ? first & ~0x20 : first
+        let lanes: UInt64 = 0x0101_0101_0101_0101
+        let a = lanes &* UInt64(first), b = lanes &* UInt64(upper)
+        @inline(__always) func zeroLanes(_ v: UInt64) -> UInt64 { (v &- lanes) & ~v & (lanes &* 0x80) }
+        @inline(__always) func matchesAt(_ i: Int) -> Bool {
+            for k in 1..<n {
+                var d = hay[i + k]
+                if d >= 0x41 && d <= 0x5A { d |= 0x20 }
+                if d != needle[k] { return false }
+            }
+            return true
+        }
+        let last = h - n
         var i = 0
-        while i <= h - n {
+        let raw = UnsafeRawPointer(hay.baseAddress!)
+        while i + 8 <= last + 1 {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            var m = zeroLanes(w ^ a) | zeroLanes(w ^ b)
+            while m != 0 {
+                let lane = m.trailingZeroBitCount >> 3
+                // The SWAR test can flag a lane after a true zero lane; verify the byte itself.
+                var c = hay[i + lane]
+                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                if c == first && matchesAt(i + lane) { return true }
+                m &= m &- 1
+            }
+            i += 8
+        }
+        while i <= last {
             var c = hay[i]
             if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-            if c == first {
-                var k = 1
-                while k < n {
-                    var d = hay[i + k]
-                    if d >= 0x41 && d <= 0x5A { d |= 0x20 }
-                    if d != needle[k] { break }
-                    k += 1
-                }
-                if k == n { return true }
-            }
+            if c == first && matchesAt(i) { return true }
             i += 1
         }
         return false
@@ -308,31 +328,38 @@ enum TemplateScan {
 
     /// Whether messages of template `tpl` contain the lower-cased tokens `q` contiguously.
     /// `run` is scratch space (the clean static tokens of the current run), reused across calls.
-    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], _ blockText: BlockText, run: inout [Range<Int>]) -> TemplateSkeleton.Verdict {
+    /// Scratch buffers reused across templates (no allocation per template).
+    struct Scratch {
+        var run: [Range<Int>] = []
+        var fragments: [Range<Int>] = []
+        var textColumns: [Int] = []
+    }
+
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], _ blockText: BlockText, scratch: inout Scratch) -> TemplateSkeleton.Verdict {
         do {
             var always = false
-            var seen = [Bool](repeating: false, count: q.count)   // q[k] occurs as some static token
+            var seen: UInt64 = 0   // bit k: q[k] occurs as some static token (q has at most 64 tokens here)
             var hasNumber = false, hasString = false, hasPlaceholder = false
-            var textColumns = [Int]()
-            run.removeAll(keepingCapacity: true)
+            scratch.run.removeAll(keepingCapacity: true)
+            scratch.fragments.removeAll(keepingCapacity: true)
+            scratch.textColumns.removeAll(keepingCapacity: true)
             // Whether q occurs contiguously among the clean tokens of the run just ended.
             func endRun() {
-                defer { run.removeAll(keepingCapacity: true) }
-                guard !always, run.count >= q.count else { return }
-                outer: for start in 0...(run.count - q.count) {
-                    for k in 0..<q.count where !equalLowered(p, run[start + k].lowerBound, run[start + k].upperBound, q[k]) { continue outer }
+                defer { scratch.run.removeAll(keepingCapacity: true) }
+                guard !always, scratch.run.count >= q.count else { return }
+                outer: for start in 0...(scratch.run.count - q.count) {
+                    for k in 0..<q.count where !equalLowered(p, scratch.run[start + k].lowerBound, scratch.run[start + k].upperBound, q[k]) { continue outer }
                     always = true
                     return
                 }
             }
-            var fragments = [Range<Int>]()
             scan(p, token: { s, e, touches in
-                for k in q.indices where !seen[k] && equalLowered(p, s, e, q[k]) { seen[k] = true }
+                for k in q.indices where seen & (1 << UInt64(k)) == 0 && equalLowered(p, s, e, q[k]) { seen |= 1 << UInt64(k) }
                 if touches {
                     endRun()
-                    fragments.append(s..<e)
+                    scratch.fragments.append(s..<e)
                 } else {
-                    run.append(s..<e)
+                    scratch.run.append(s..<e)
                 }
             }, placeholder: { kind in
                 hasPlaceholder = true
@@ -340,7 +367,7 @@ enum TemplateScan {
                 switch kind {
                 case .number: hasNumber = true
                 case .string: hasString = true
-                case .text(let c): textColumns.append(c)
+                case .text(let c): scratch.textColumns.append(c)
                 }
             })
             endRun()
@@ -348,17 +375,17 @@ enum TemplateScan {
             if !hasPlaceholder { return .never }
             var onlyStrings = q.count == 1
             for (k, t) in q.enumerated() {
-                if seen[k] { onlyStrings = false; continue }
+                if seen & (1 << UInt64(k)) != 0 { onlyStrings = false; continue }
                 // A number renders digits only; a token around it with other bytes must contain a
                 // static fragment touching a placeholder.
                 if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
-                    if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || fragments.contains(where: { f in containsLowered(t, p, f) }) {
+                    if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || scratch.fragments.contains(where: { f in containsLowered(t, p, f) }) {
                         onlyStrings = false
                         continue
                     }
                 }
                 let inStrings = hasString && blockText.stringsContain(t)
-                if textColumns.contains(where: { blockText.columnContains($0, t) }) { onlyStrings = false; continue }
+                if scratch.textColumns.contains(where: { blockText.columnContains($0, t) }) { onlyStrings = false; continue }
                 if inStrings { continue }
                 return .never
             }

@@ -1,5 +1,6 @@
 import Testing
-import StrataQuery
+@testable import StrataQuery
+import StrataTestSupport
 
 /// The query language of `docs/query-language.md`: every syntax form parses to the exact
 /// `Query` / `QueryNode` the spec describes, and every error names the 0-based character
@@ -421,5 +422,22 @@ import StrataQuery
         expectError("| limit ten", at: 8, "found 'ten'")
         expectError("| limit", at: 7, "expected a row count but the query ended")
         expectError("| limit 5 6", at: 10, "expected '|' or the end of the query, found '6'")
+    }
+}
+
+/// The case-insensitive substring search behind full-text pruning, against a naive search.
+@Suite struct BlockTextSearchTests {
+    @Test func swarSearchAgreesWithNaiveSearch() {
+        var rng = SeededRandom(seed: 42)
+        let alphabet = Array("aAbBeErRoO_1. ".utf8) + [0xC3, 0xA9, 0x80, 0xFF]
+        for _ in 0..<3000 {
+            let hay = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let needle = (0..<Int.random(in: 1...4, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+                .map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            let lowered = hay.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            let naive = needle.count <= lowered.count && (0...(lowered.count - needle.count)).contains { Array(lowered[$0..<($0 + needle.count)]) == needle }
+            let got = hay.withUnsafeBufferPointer { BlockText.containsLowered($0, needle) }
+            #expect(got == naive, "hay \(hay) needle \(needle)")
+        }
     }
 }
