@@ -121,11 +121,17 @@ public enum FieldColumn {
         }
         var out = [FieldValue?](repeating: nil, count: rows)
         var cursor = [Int](repeating: 0, count: 6)
+        // A mask, not the Set: one hash per present row was most of a page's decoding time.
+        let mask: [Bool]? = keep.map { k in
+            var m = [Bool](repeating: false, count: rows)
+            for i in k where i >= 0 && i < rows { m[i] = true }
+            return m
+        }
         var k = 0
         for i in 0..<rows where presence.contains(i) {
             let t = Int(tags[k]); k += 1
             let j = cursor[t]; cursor[t] += 1
-            if let keep, !keep.contains(i) { continue }
+            if let mask, !mask[i] { continue }
             switch t {
             case 1: out[i] = .int(ints[j])
             case 2: out[i] = .float(floats[j])
