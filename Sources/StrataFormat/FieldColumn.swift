@@ -82,6 +82,18 @@ public enum FieldColumn {
     /// others read as absent), which spares building a String per row for a page of hits; the
     /// whole chunk is still validated.
     public static func decode(rows: Int, from r: inout ByteReader, keep: Set<Int>? = nil) throws(FormatError) -> [FieldValue?] {
+        let view = try decodeView(rows: rows, from: &r)
+        var out = [FieldValue?](repeating: nil, count: rows)
+        if let keep {
+            for i in keep where i >= 0 && i < rows { out[i] = view.value(i) }
+        } else {
+            for i in 0..<rows { out[i] = view.value(i) }
+        }
+        return out
+    }
+
+    /// Decodes a column for `rows` rows into a `FieldColumnView` (values built on demand).
+    public static func decodeView(rows: Int, from r: inout ByteReader) throws(FormatError) -> FieldColumnView {
         let presence = try PresenceBitmap.decode(rows: rows, from: &r)
         let present = presence.presentCount
         let modeAt = r.absoluteOffset
@@ -106,40 +118,59 @@ public enum FieldColumn {
                 throw FormatError.invalid(r.section, at: r.absoluteOffset, "\(what) value count \(n) disagrees with type tags")
             }
         }
-        var ints = [Int64](), floats = [Double](), bools = [UInt64]()
-        var strings = StringColumnView.plain(starts: [0], bytes: []), jsons = strings
-        if counts[1] > 0 { ints = try IntColumn.decode(from: &r, limit: counts[1]); try check(ints.count, "int") }
-        if counts[2] > 0 { floats = try decodeFloats(count: counts[2], from: &r) }
-        if counts[3] > 0 { try BitPacking.unpack(count: counts[3], width: 1, from: &r, into: &bools) }
+        var v = FieldColumnView(rows: rows)
+        if counts[1] > 0 { v.ints = try IntColumn.decode(from: &r, limit: counts[1]); try check(v.ints.count, "int") }
+        if counts[2] > 0 { v.floats = try decodeFloats(count: counts[2], from: &r) }
+        if counts[3] > 0 { try BitPacking.unpack(count: counts[3], width: 1, from: &r, into: &v.bools) }
         if counts[4] > 0 {
-            strings = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[4])
-            try check(strings.count, "string")
+            v.strings = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[4])
+            try check(v.strings.count, "string")
         }
         if counts[5] > 0 {
-            jsons = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[5])
-            try check(jsons.count, "json")
+            v.jsons = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[5])
+            try check(v.jsons.count, "json")
         }
-        var out = [FieldValue?](repeating: nil, count: rows)
-        var cursor = [Int](repeating: 0, count: 6)
-        // A mask, not the Set: one hash per present row was most of a page's decoding time.
-        let mask: [Bool]? = keep.map { k in
-            var m = [Bool](repeating: false, count: rows)
-            for i in k where i >= 0 && i < rows { m[i] = true }
-            return m
-        }
+        var cursor = [Int32](repeating: 0, count: 6)
         var k = 0
         for i in 0..<rows where presence.contains(i) {
             let t = Int(tags[k]); k += 1
-            let j = cursor[t]; cursor[t] += 1
-            if let mask, !mask[i] { continue }
-            switch t {
-            case 1: out[i] = .int(ints[j])
-            case 2: out[i] = .float(floats[j])
-            case 3: out[i] = .bool(bools[j] == 1)
-            case 4: out[i] = .string(strings.string(j))
-            default: out[i] = .json(jsons.string(j))
-            }
+            v.tags[i] = UInt8(t)
+            v.slots[i] = cursor[t]
+            cursor[t] += 1
         }
-        return out
+        return v
+    }
+}
+
+/// A decoded field column whose values are built only when asked for.
+///
+/// Invariants: `tags[i]` is 0 when row i lacks the field, else its type tag (1 int, 2 float,
+/// 3 bool, 4 string, 5 json); `slots[i]` indexes the array of that type.
+public struct FieldColumnView: Sendable {
+    public var tags: [UInt8]
+    public var slots: [Int32]
+    public var ints: [Int64] = []
+    public var floats: [Double] = []
+    public var bools: [UInt64] = []
+    public var strings = StringColumnView.plain(starts: [0], bytes: [])
+    public var jsons = StringColumnView.plain(starts: [0], bytes: [])
+
+    init(rows: Int) {
+        tags = [UInt8](repeating: 0, count: rows)
+        slots = [Int32](repeating: 0, count: rows)
+    }
+
+    public var rowCount: Int { tags.count }
+
+    public func value(_ i: Int) -> FieldValue? {
+        let j = Int(slots[i])
+        switch tags[i] {
+        case 0: return nil
+        case 1: return .int(ints[j])
+        case 2: return .float(floats[j])
+        case 3: return .bool(bools[j] == 1)
+        case 4: return .string(strings.string(j))
+        default: return .json(jsons.string(j))
+        }
     }
 }

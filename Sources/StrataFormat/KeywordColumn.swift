@@ -73,7 +73,7 @@ extension StringColumn {
 
 /// A decoded string column that builds a value only when it is asked for: a page of hits needs a
 /// handful of rows, not an array per row. Validation is the same as `StringColumn.decode`.
-public enum StringColumnView {
+public enum StringColumnView: Sendable {
     case dictionary(KeywordColumn)
     /// Value i is `bytes[starts[i] ..< starts[i + 1]]`.
     case plain(starts: [Int], bytes: [UInt8])
@@ -85,6 +85,27 @@ public enum StringColumnView {
         case .dictionary(let k): k.count
         case .plain(let starts, _): starts.count - 1
         case .hex(let width, let bytes): width == 0 ? 0 : bytes.count / width
+        }
+    }
+
+    /// Whether value i is exactly `bytes` (no value is built).
+    public func equals(_ i: Int, _ bytes: [UInt8]) -> Bool {
+        switch self {
+        case .dictionary(let k): return k[i] == bytes
+        case .plain(let starts, let all):
+            let s = starts[i], e = starts[i + 1]
+            guard e - s == bytes.count else { return false }
+            return all.withUnsafeBufferPointer { p in bytes.withUnsafeBufferPointer { q in
+                UnsafeBufferPointer(rebasing: p[s..<e]).elementsEqual(q)
+            } }
+        case .hex(let width, let all):
+            guard bytes.count == width * 2 else { return false }
+            var k = 0
+            for b in all[(i * width)..<((i + 1) * width)] {
+                if StringColumn.hexDigits[Int(b >> 4)] != bytes[k] || StringColumn.hexDigits[Int(b & 15)] != bytes[k + 1] { return false }
+                k += 2
+            }
+            return true
         }
     }
 

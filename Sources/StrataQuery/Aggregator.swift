@@ -74,7 +74,9 @@ func cellValue(_ target: FieldTarget, _ b: DecodedBlock, _ i: Int) -> FieldValue
     case .id:
         guard let ts = b.timestamps, let sq = b.sequences else { return nil }
         return .string(LogID(timestampNanos: ts[i], sequence: sq[i]).description)
-    case .field(let k): return b.fields[k]?[i] ?? nil
+    case .field(let k):
+        if let col = b.fields[k] { return col[i] }
+        return b.fieldViews[k]?.value(i)
     }
 }
 

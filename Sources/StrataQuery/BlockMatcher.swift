@@ -27,7 +27,9 @@ struct BlockMatcher {
             }
         }
         walk(root)
-        return ColumnSelection(system: sys, fields: fields, renderMessages: false)
+        var sel = ColumnSelection(system: sys, fields: fields, renderMessages: false)
+        sel.fieldsAsViews = true
+        return sel
     }
 
     /// Lazily tokenised messages and template skeletons of a block, and the first rendering
@@ -163,8 +165,32 @@ struct BlockMatcher {
                 t.test(Array(LogID(timestampNanos: ts[i], sequence: seq[i]).description.utf8))
             }
         case .field(let key, let t):
+            if let view = b.fieldViews[key] { return fieldFilter(view, t, candidates) }
             guard let col = b.fields[key] else { return RowSelection(rowCount: rows, all: false) }
             return filter(candidates) { t.test(col[$0]) }
+        }
+    }
+
+    /// A field leaf on a view: equality compares in place (no String per row); other tests build
+    /// the value of each candidate row.
+    private func fieldFilter(_ v: FieldColumnView, _ t: FieldTest, _ candidates: RowSelection) -> RowSelection {
+        guard case .term(let text, let int, let double, let bool) = t else {
+            return filter(candidates) { t.test(v.value($0)) }
+        }
+        let bytes = Array(text.utf8)
+        return filter(candidates) { i in
+            let j = Int(v.slots[i])
+            switch v.tags[i] {
+            case 0: return false
+            case 1:
+                if let int { return v.ints[j] == int }
+                if let double { return Double(v.ints[j]) == double }
+                return false
+            case 2: return double.map { v.floats[j] == $0 } ?? false
+            case 3: return bool.map { (v.bools[j] == 1) == $0 } ?? false
+            case 4: return v.strings.equals(j, bytes)
+            default: return v.jsons.equals(j, bytes)
+            }
         }
     }
 

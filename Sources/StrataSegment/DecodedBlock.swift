@@ -18,6 +18,8 @@ public struct DecodedBlock: Sendable {
     public var messageBlock: MessageBlock?
     /// Field columns by key; a key absent from the block maps to nil in every row.
     public var fields: [String: [FieldValue?]] = [:]
+    /// Field columns decoded as views (`ColumnSelection.fieldsAsViews`): values built on demand.
+    public var fieldViews: [String: FieldColumnView] = [:]
 
     public init(rowCount: Int) { self.rowCount = rowCount }
 
@@ -70,6 +72,9 @@ public struct ColumnSelection: Sendable {
     public var renderMessages: Bool
     /// If set, field values are built only for these rows (the rest read as absent).
     public var fieldRows: Set<Int>?
+    /// Decode the selected fields into `fieldViews` instead of `fields` (for filtering: string
+    /// values are compared in place, never built).
+    public var fieldsAsViews = false
 
     public init(system: Set<SystemColumn>, fields: Set<String>?, renderMessages: Bool = true) {
         self.system = system

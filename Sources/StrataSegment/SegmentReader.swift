@@ -180,7 +180,11 @@ public final class SegmentReader: @unchecked Sendable {
         }
         for (key, col) in fieldColumns where sel.fields?.contains(key) ?? true {
             guard let h = meta.chunk(col) else { continue }
-            out.fields[key] = try decodeField(h, block: b, rows: rows, keep: sel.fieldRows)
+            if sel.fieldsAsViews {
+                out.fieldViews[key] = try decodeFieldView(h, block: b, rows: rows)
+            } else {
+                out.fields[key] = try decodeField(h, block: b, rows: rows, keep: sel.fieldRows)
+            }
         }
         return out
     }
@@ -250,6 +254,22 @@ public final class SegmentReader: @unchecked Sendable {
             return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [FieldValue?] in
                 var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
                 let v = try FieldColumn.decode(rows: rows, from: &r, keep: keep)
+                try r.expectEnd()
+                return v
+            }
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    /// Decodes one field chunk as a view.
+    func decodeFieldView(_ h: ChunkHandle, block b: Int, rows: Int) throws(FormatError) -> FieldColumnView {
+        let bytes = try chunkBytes(h, block: b)
+        let key = index.columns[h.column].name
+        do throws(FormatError) {
+            return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> FieldColumnView in
+                var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
+                let v = try FieldColumn.decodeView(rows: rows, from: &r)
                 try r.expectEnd()
                 return v
             }
