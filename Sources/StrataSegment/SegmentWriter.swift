@@ -163,7 +163,7 @@ public struct SegmentWriter {
         put(.messageTemplates, { $0.writeBytes(messages.templates.bytes) })
         put(.messageNumbers, { $0.writeBytes(messages.numbers.bytes) })
         put(.messageStrings, { $0.writeBytes(messages.strings.bytes) })
-        let bloom = Self.bloom(rows, bitsPerKey: options.bloomBitsPerKey)
+        let bloom = Self.bloom(rows, bitsPerKey: rows.count >= options.bloomMinRows ? options.bloomBitsPerKey : 0)
         put(.bloom, { bloom.encode(into: &$0) }, codec: .none)
         // Which values this block holds, for the segment's term indexes.
         var tagSet = Set<UTF8Key>()

@@ -21,7 +21,7 @@ import StrataTestSupport
         defer { dir.remove() }
         // Small blocks, so time ranges and Bloom filters skip blocks inside segments too.
         let engine = try Engine(options: EngineOptions(dataDirectory: dir.path, partitionDurationNanos: DataSet.hour,
-                                                       segment: SegmentWriterOptions(rowsPerBlock: 64)))
+                                                       segment: SegmentWriterOptions(rowsPerBlock: 64, bloomMinRows: 0)))
         let stored = try Self.load(data.entries, into: engine, dice: &dice)
 
         // The layout the test is meant to exercise.
