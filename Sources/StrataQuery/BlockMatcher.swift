@@ -74,7 +74,7 @@ struct BlockMatcher {
     /// With `singleToken`, an undecided row is settled from its variable regions alone (the
     /// template's static tokens already failed); otherwise the whole message is rendered.
     private func messageFilter(_ b: DecodedBlock, _ candidates: RowSelection, _ cache: TokenCache, singleToken: Bool,
-                               scanTokens: [[UInt8]]? = nil,
+                               scanTokens: [[UInt8]]? = nil, globTest: Glob? = nil,
                                classify: (TemplateSkeleton, BlockText) -> TemplateSkeleton.Verdict,
                                test: ([UInt8]) -> Bool) -> RowSelection {
         guard let mb = b.messageBlock else {
@@ -82,12 +82,18 @@ struct BlockMatcher {
         }
         let ranges = mb.streams.templateRanges
         let text = BlockText(mb)
+        let globLiteral = globTest?.longestLiteral ?? []
+        // What a row's string variables must contain when only they can match (maybeStrings).
+        let stringNeedle = scanTokens?.first ?? globLiteral
         var verdict = [UInt8](repeating: 255, count: ranges.count)
         return mb.streams.templateBlob.withUnsafeBufferPointer { blob in mb.streams.codes.withUnsafeBufferPointer { codes in
             filter(candidates) { i in
                 let k = Int(codes[i])
                 if verdict[k] == 255 {
-                    if let q = scanTokens {
+                    if let g = globTest {
+                        verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), glob: g, literal: globLiteral,
+                                                           text, scratch: &cache.scratch).rawValue
+                    } else if let q = scanTokens {
                         verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), q, text, scratch: &cache.scratch).rawValue
                     } else if let sk = cache.shared.skeleton(Array(blob[ranges[k]])) {
                         verdict[k] = classify(sk, text).rawValue
@@ -98,7 +104,7 @@ struct BlockMatcher {
                 switch verdict[k] {
                 case TemplateSkeleton.Verdict.always.rawValue: return true
                 case TemplateSkeleton.Verdict.never.rawValue: return false
-                case TemplateSkeleton.Verdict.maybeStrings.rawValue where !text.stringRows(scanTokens![0])[i]: return false
+                case TemplateSkeleton.Verdict.maybeStrings.rawValue where !text.stringRows(stringNeedle)[i]: return false
                 default:
                     if singleToken {
                         do throws(FormatError) { return try mb.anyVariableRegion(i, test) } catch {
@@ -146,7 +152,9 @@ struct BlockMatcher {
             return messageFilter(b, candidates, cache, singleToken: q.count == 1, scanTokens: q.count <= 64 ? q : nil,
                                  classify: { $0.classify(q, $1) }) { cache.matcher.containsSequence($0, q) }
         case .messageToken(let t):
-            return messageFilter(b, candidates, cache, singleToken: true,
+            var glob: Glob? = nil
+            if case .glob(let g) = t { glob = g }
+            return messageFilter(b, candidates, cache, singleToken: true, globTest: glob,
                                  classify: { s, _ in s.classify(t) }) { cache.matcher.anyToken($0, t) }
         case .messageNonEmpty:
             return filter(candidates) { !message(b, $0, cache).isEmpty }

@@ -39,6 +39,18 @@ public struct Glob: Sendable, Equatable {
         return out
     }
 
+    /// The longest run of literal bytes: every matching text contains it (empty if none).
+    public var longestLiteral: [UInt8] {
+        var best = [UInt8](), cur = [UInt8]()
+        for e in elements + [Self.star] {
+            if e >= 0 { cur.append(UInt8(e)) } else {
+                if cur.count > best.count { best = cur }
+                cur = []
+            }
+        }
+        return best
+    }
+
     /// Whether `text` matches the whole pattern. O(n·m) worst case, linear for typical patterns.
     public func matches<C: Collection>(_ text: C) -> Bool where C.Element == UInt8, C.Index == Int {
         var p = 0, t = text.startIndex

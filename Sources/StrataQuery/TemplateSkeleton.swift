@@ -67,8 +67,9 @@ struct TemplateSkeleton {
 
     var hasPlaceholder: Bool { hasText || hasNumber }
 
-    /// `maybeStrings`: only a string variable can supply the (single) token, so rows whose string
-    /// variables do not contain it can be ruled out from the block's string stream.
+    /// `maybeStrings`: only a string variable can supply the (single) token — or, for a wildcard,
+    /// a token holding its literal — so rows whose string variables do not contain it can be
+    /// ruled out from the block's string stream.
     enum Verdict: UInt8 { case never = 0, always = 1, maybe = 2, maybeStrings = 3 }
 
     /// Whether messages of this template contain the tokens `q` contiguously.
@@ -391,5 +392,37 @@ enum TemplateScan {
             }
             return onlyStrings ? .maybeStrings : .maybe
         }
+    }
+
+    /// Whether some token of messages of this template matches the case-insensitive glob `g`.
+    /// Every matching token contains `g.longestLiteral`, which settles templates whose variables
+    /// cannot hold it; `.maybe` rows are then checked on their variable regions.
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, glob g: Glob, literal: [UInt8], _ blockText: BlockText,
+                         scratch: inout Scratch) -> TemplateSkeleton.Verdict {
+        var always = false
+        var hasNumber = false, hasString = false, hasPlaceholder = false
+        scratch.fragments.removeAll(keepingCapacity: true)
+        scratch.textColumns.removeAll(keepingCapacity: true)
+        scan(p, token: { s, e, touches in
+            if touches {
+                scratch.fragments.append(s..<e)
+            } else if !always && g.matches(UnsafeBufferPointer(rebasing: p[s..<e])) {
+                always = true
+            }
+        }, placeholder: { kind in
+            hasPlaceholder = true
+            switch kind {
+            case .number: hasNumber = true
+            case .string: hasString = true
+            case .text(let c): scratch.textColumns.append(c)
+            }
+        })
+        if always { return .always }
+        if !hasPlaceholder { return .never }
+        if literal.isEmpty || !scratch.fragments.isEmpty { return .maybe }
+        if hasNumber && literal.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return .maybe }
+        if scratch.textColumns.contains(where: { blockText.columnContains($0, literal) }) { return .maybe }
+        if hasString && blockText.stringsContain(literal) { return .maybeStrings }
+        return .never
     }
 }
