@@ -107,44 +107,10 @@ public enum StringColumn {
 
     /// Decodes a column of at most `limit` values, each at most `maxLength` bytes.
     public static func decode(from r: inout ByteReader, maxLength: Int, limit: Int = Limits.maxRowsPerBlock * 64) throws(FormatError) -> [[UInt8]] {
-        let at = r.absoluteOffset
-        switch try r.readUInt8() {
-        case 0:
-            let k = try readDictionaryMode(from: &r, maxLength: maxLength, limit: limit)
-            return k.codes.map { k.dictionary[Int($0)] }
-        case 1:
-            let lensAt = r.absoluteOffset
-            let lens = try IntColumn.decode(from: &r, limit: limit)
-            var out = [[UInt8]]()
-            out.reserveCapacity(lens.count)
-            for l in lens {
-                guard l >= 0 && l <= maxLength else {
-                    throw FormatError.invalid(r.section, at: lensAt, "string length \(l) out of range")
-                }
-                out.append(Array(try r.readSpan(Int(l))))
-            }
-            return out
-        case 2:
-            let count = try r.readLength(limit: limit, "hex value count")
-            let lenAt = r.absoluteOffset
-            let length = try r.readLength(limit: maxLength, "hex value length")
-            guard length >= 8, length % 2 == 0 else { throw FormatError.invalid(r.section, at: lenAt, "hex value length \(length)") }
-            let span = try r.readSpan(count * (length / 2))
-            var out = [[UInt8]]()
-            out.reserveCapacity(count)
-            var k = 0
-            for _ in 0..<count {
-                var v = [UInt8]()
-                v.reserveCapacity(length)
-                for _ in 0..<(length / 2) {
-                    let b = span[k]; k += 1
-                    v.append(hexDigits[Int(b >> 4)]); v.append(hexDigits[Int(b & 15)])
-                }
-                out.append(v)
-            }
-            return out
-        case let m:
-            throw FormatError.invalid(r.section, at: at, "unknown string column mode \(m)")
+        let view = try decodeView(from: &r, maxLength: maxLength, limit: limit)
+        switch view {
+        case .dictionary(let k): return k.codes.map { k.dictionary[Int($0)] }
+        default: return (0..<view.count).map { view[$0] }
         }
     }
 }
