@@ -87,24 +87,6 @@ public struct MessageColumn {
         return out
     }
 
-    /// Field columns referenced by the templates in a `templates` stream (so a reader can decode them first).
-    public static func referencedColumns(templates: UnsafeRawBufferPointer, rows: Int) -> Set<Int> {
-        var t = ByteReader(templates, section: "templates")
-        var out = Set<Int>()
-        guard let count = try? t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count") else { return out }
-        for _ in 0..<count {
-            guard let bytes = try? t.readLengthPrefixed(limit: Limits.maxMessageBytes),
-                  let parts = try? MessageTemplate.parse(bytes, section: "", offset: 0) else { return out }
-            for p in parts {
-                switch p {
-                case .fieldText(let c), .fieldNumber(let c, _): out.insert(c)
-                default: continue
-                }
-            }
-        }
-        return out
-    }
-
     /// Decodes `rows` messages from the three streams; `field(column, row)` supplies referenced field values.
     public static func decode(rows: Int, templates t: inout ByteReader, numbers n: inout ByteReader,
                               strings s: inout ByteReader,

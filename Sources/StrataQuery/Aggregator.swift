@@ -238,7 +238,7 @@ final class Aggregator: @unchecked Sendable {
         for t in groupTargets + aggTargets {
             if let t { StrataQuery.addColumns(for: t, to: &sel) }
         }
-        if stats.groups.contains(where: { if case .bucket = $0 { return true }; return false }) { sel.system.insert(.timestamp) }
+        if stats.groupsByTime { sel.system.insert(.timestamp) }
     }
 
     /// Hashable stand-in for up to two group values within one block.

@@ -32,16 +32,14 @@ struct BlockMatcher {
         return sel
     }
 
-    /// Lazily tokenised messages and template skeletons of a block, and the first rendering
-    /// error (a damaged block).
+    /// Per-block evaluation state: the task's skeleton cache, reusable token and template-scan
+    /// buffers, and the first rendering error (a damaged block).
     final class TokenCache {
         let shared: SkeletonCache
         let matcher = TokenMatcher()
         var scratch = TemplateScan.Scratch()
         var error: FormatError?
-        init(templates: Int, shared: SkeletonCache) {
-            self.shared = shared
-        }
+        init(shared: SkeletonCache) { self.shared = shared }
     }
 
     /// Skeletons by template bytes, reused across the blocks one task scans (blocks of one
@@ -63,7 +61,7 @@ struct BlockMatcher {
     }
 
     func evaluate(_ block: DecodedBlock, skeletons: SkeletonCache = SkeletonCache()) throws(FormatError) -> RowSelection {
-        let cache = TokenCache(templates: block.messageBlock?.streams.templateCount ?? 0, shared: skeletons)
+        let cache = TokenCache(shared: skeletons)
         let sel = eval(root, block, RowSelection(rowCount: block.rowCount, all: true), cache)
         if let e = cache.error { throw e }
         return sel

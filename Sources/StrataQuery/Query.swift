@@ -41,6 +41,9 @@ public struct StatsStage: Equatable, Sendable {
         self.groups = groups
     }
 
+    /// Whether some group key is a time bucket (the rows' times are then needed).
+    public var groupsByTime: Bool { groups.contains { if case .bucket = $0 { true } else { false } } }
+
     /// Output column names: the groups' names, then the aggregates'.
     public var columnNames: [String] { groups.map(\.name) + aggregates.map(\.name) }
 }

@@ -163,13 +163,12 @@ public struct QueryExecutor {
             if stats != nil { p.aggregator = Aggregator(stats: stats!) }
             let skeletons = BlockMatcher.SkeletonCache()
             /// The oldest (time, sequence) a hit must beat once the task holds `keepLimit` hits.
-            var threshold: (Int64, UInt64)? = keepLimit == 0 && stats == nil && !sortsByColumn ? (.max, .max) : nil
+            var threshold: (Int64, UInt64)? = nil
             func trimKeys() {
                 guard stats == nil, !sortsByColumn, p.keys.count > keepLimit * 2 + 64 || (threshold == nil && p.keys.count >= keepLimit) else { return }
                 p.keys.sort(by: HitKey.newer)
                 if p.keys.count > keepLimit { p.keys.removeLast(p.keys.count - keepLimit) }
                 if let last = p.keys.last, p.keys.count == keepLimit { threshold = (last.ts, last.seq) }
-                if keepLimit == 0 { threshold = (.max, .max) }
             }
             func consume(_ block: DecodedBlock, segment: Int, blockIndex: Int) {
                 var sel: RowSelection
@@ -242,7 +241,8 @@ public struct QueryExecutor {
                 } else {
                     needKeys = true
                 }
-                let selection = needKeys ? colsWithKeys : (inside && !(stats?.groups.contains { if case .bucket = $0 { return true }; return false } ?? false) ? cols : colsWithTime)
+                // (`cols` already holds the time when a stats stage groups by bucket.)
+                let selection = needKeys ? colsWithKeys : (inside ? cols : colsWithTime)
                 let block: DecodedBlock
                 do throws(FormatError) { block = try reader.decodeBlock(bi, columns: selection) } catch {
                     p.error = .format(error)

@@ -234,7 +234,21 @@ import StrataTestSupport
             }
         }
         #expect(back == messages)
-        #expect(col.templates.bytes.withUnsafeBytes { MessageColumn.referencedColumns(templates: $0, rows: 4) } == [12, 11, 3, 4])
+        // The templates reference exactly the columns whose values the messages repeat.
+        let referenced = try withBytes(col.templates.bytes) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> Set<Int> in
+            try withBytes(col.numbers.bytes) { (np: UnsafeRawBufferPointer) throws(FormatError) -> Set<Int> in
+                try withBytes(col.strings.bytes) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> Set<Int> in
+                    var t = ByteReader(tp, section: "t"), n = ByteReader(np, section: "n"), s = ByteReader(sp, section: "s")
+                    var out = Set<Int>()
+                    for parts in try MessageStreams(rows: 4, templates: &t, numbers: &n, strings: &s).parsedTemplates() {
+                        for case .fieldText(let c) in parts { out.insert(c) }
+                        for case .fieldNumber(let c, _) in parts { out.insert(c) }
+                    }
+                    return out
+                }
+            }
+        }
+        #expect(referenced == [12, 11, 3, 4])
     }
 
     @Test func aMissingReferencedFieldIsAnError() throws {
