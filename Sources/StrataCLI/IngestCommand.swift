@@ -39,6 +39,12 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "zstd level for segment columns (1-22; higher is smaller and slower).")
     var zstdLevel: Int32 = 9
 
+    @Option(help: "Rows per segment block (1-65536): smaller blocks make selective queries read less, larger ones compress better.")
+    var blockRows: Int = 65_536
+
+    @Option(help: "Bloom filter bits per key (4-32; more bits, fewer false positives, bigger index).")
+    var bloomBits: Int = 10
+
     @Flag(help: "Print nothing but the summary line.")
     var quiet = false
 
@@ -52,10 +58,12 @@ struct IngestCommand: ParsableCommand {
         guard let policy = FsyncPolicy(fsync) else { throw ValidationError("unknown fsync policy '\(fsync)'") }
         guard batch > 0, partitionMinutes > 0 else { throw ValidationError("--batch and --partition-minutes must be positive") }
         guard (1...22).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...22") }
+        guard (1...Limits.maxRowsPerBlock).contains(blockRows) else { throw ValidationError("--block-rows must be 1...\(Limits.maxRowsPerBlock)") }
+        guard (4...32).contains(bloomBits) else { throw ValidationError("--bloom-bits must be 4...32") }
         let options = EngineOptions(dataDirectory: data.dataDir,
                                     partitionDurationNanos: Int64(partitionMinutes) * 60_000_000_000,
                                     wal: WALOptions(fsync: policy),
-                                    segment: SegmentWriterOptions(zstdLevel: zstdLevel))
+                                    segment: SegmentWriterOptions(rowsPerBlock: blockRows, zstdLevel: zstdLevel, bloomBitsPerKey: bloomBits))
         let engine = try Engine(options: options)
         let parser = LineParser(format: fmt)
         let started = monotonicNanos()

@@ -102,6 +102,9 @@ public struct QueryExecutor {
         var blocksSkippedByIndex = 0
         var rowsScanned = 0
         var error: SearchError?
+        /// The parsed messages of blocks that hold kept hits, by block: the page renders its
+        /// messages from them instead of decoding and parsing those blocks again.
+        var messageBlocks = [Int: MessageBlock]()
     }
 
     /// Runs `request`.
@@ -169,6 +172,10 @@ public struct QueryExecutor {
                 p.keys.sort(by: HitKey.newer)
                 if p.keys.count > keepLimit { p.keys.removeLast(p.keys.count - keepLimit) }
                 if let last = p.keys.last, p.keys.count == keepLimit { threshold = (last.ts, last.seq) }
+                if !p.messageBlocks.isEmpty {
+                    let held = Set(p.keys.map(\.block))
+                    p.messageBlocks = p.messageBlocks.filter { held.contains($0.key) }
+                }
             }
             func consume(_ block: DecodedBlock, segment: Int, blockIndex: Int) {
                 var sel: RowSelection
@@ -191,6 +198,13 @@ public struct QueryExecutor {
                     return
                 }
                 guard let ts = block.timestamps, let seq = block.sequences else { return }   // counted only
+                let before = p.keys.count
+                defer {
+                    // At most a few blocks per task are held (each keeps its streams in memory).
+                    if segment >= 0, p.keys.count > before, p.messageBlocks.count < 8, let mb = block.messageBlock {
+                        p.messageBlocks[blockIndex] = mb
+                    }
+                }
                 sel.forEach { i in
                     if let c = cursor, (ts[i], seq[i]) >= (c.timestampNanos, c.sequence) { return }
                     let sortCells = sortTargets.map { st in st.0.map { Aggregator.groupCell(cellValue($0, block, i)) } ?? .int(ts[i]) }
@@ -268,6 +282,8 @@ public struct QueryExecutor {
             keys.append(contentsOf: p.keys)
             if let a = p.aggregator { aggregator!.merge(a) }
         }
+        var heldMessages = [Int: [Int: MessageBlock]]()
+        for (t, p) in partials.enumerated() where !p.messageBlocks.isEmpty { heldMessages[t] = p.messageBlocks }
         result.segmentsScanned = readers.count
         result.segmentsSkipped = engine.currentManifest.segments.count - snap.segments.count
         result.partitionsScanned = Set(snap.segments.map(\.partitionStartNanos)).count
@@ -333,8 +349,6 @@ public struct QueryExecutor {
             result.nextCursor = LogID(timestampNanos: last.ts, sequence: last.seq)
         }
         var decoded = [Int: [Int: DecodedBlock]]()
-        var pageRows = [Int: [Int: Set<Int>]]()
-        for k in page where k.segment >= 0 { pageRows[k.segment, default: [:]][k.block, default: []].insert(k.row) }
         for k in page {
             if k.segment < 0 {
                 result.hits.append(memBlock.entry(at: k.row))
@@ -342,9 +356,16 @@ public struct QueryExecutor {
             }
             do throws(FormatError) {
                 if decoded[k.segment]?[k.block] == nil {
-                    var pageColumns = ColumnSelection(system: Set(SystemColumn.allCases), fields: nil, renderMessages: false)
-                    pageColumns.fieldRows = pageRows[k.segment]![k.block]!
-                    decoded[k.segment, default: [:]][k.block] = try readers[k.segment].decodeBlock(k.block, columns: pageColumns)
+                    // Field values are built for the page's rows only; a message block parsed
+                    // by the filter is reused.
+                    let held = heldMessages[k.segment]?[k.block]
+                    var system = Set(SystemColumn.allCases)
+                    if held != nil { system.remove(.messageTemplates) }
+                    var pageColumns = ColumnSelection(system: system, fields: nil, renderMessages: false)
+                    pageColumns.fieldsAsViews = true
+                    var block = try readers[k.segment].decodeBlock(k.block, columns: pageColumns)
+                    if let held { block.messageBlock = held }
+                    decoded[k.segment, default: [:]][k.block] = block
                 }
                 result.hits.append(try decoded[k.segment]![k.block]!.materialize(k.row))
             } catch { throw .format(error) }

@@ -178,9 +178,11 @@ final class BlockText {
             }
             // Hex-mode values are stored as binary: an all-hex token needs the values themselves.
             if !r && t.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
-                for v in try block.referencedValues(c) ?? [] {
-                    guard case .string(var s)? = v else { continue }
-                    if s.withUTF8({ Self.containsLowered($0, t) }) { r = true; break }
+                if let view = try block.referencedValues(c), case .hex = view.strings {
+                    for i in 0..<view.strings.count where view.strings[i].withUnsafeBufferPointer({ Self.containsLowered($0, t) }) {
+                        r = true
+                        break
+                    }
                 }
             }
         } catch {

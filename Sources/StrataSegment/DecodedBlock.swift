@@ -29,6 +29,12 @@ public struct DecodedBlock: Sendable {
         for key in fields.keys.sorted() {
             if let v = fields[key]![row] { fieldList.append(Field(key, v)) }
         }
+        if !fieldViews.isEmpty {
+            for key in fieldViews.keys.sorted() {
+                if let v = fieldViews[key]!.value(row) { fieldList.append(Field(key, v)) }
+            }
+            if !fields.isEmpty { fieldList.sort { $0.key < $1.key } }
+        }
         return LogEntry(timestampNanos: timestamps?[row] ?? 0,
                         sequence: sequences?[row] ?? 0,
                         level: levels.flatMap { LogLevel(rawValue: $0[row]) } ?? .unknown,
@@ -91,11 +97,12 @@ public struct ColumnSelection: Sendable {
 public final class MessageBlock: @unchecked Sendable {
     public let streams: MessageStreams
     /// Decodes a referenced field column of the block on first use (nil: the block lacks it).
-    private let load: (Int) throws(FormatError) -> [FieldValue?]?
+    /// Referenced columns are kept as views: a value is built only for a row that is rendered.
+    private let load: (Int) throws(FormatError) -> FieldColumnView?
     private let loadRaw: (Int) throws(FormatError) -> [UInt8]?
-    private var referenced: [Int: [FieldValue?]?] = [:]
+    private var referenced: [Int: FieldColumnView?] = [:]
 
-    init(streams: MessageStreams, load: @escaping (Int) throws(FormatError) -> [FieldValue?]?,
+    init(streams: MessageStreams, load: @escaping (Int) throws(FormatError) -> FieldColumnView?,
          loadRaw: @escaping (Int) throws(FormatError) -> [UInt8]?) {
         self.streams = streams
         self.load = load
@@ -106,7 +113,7 @@ public final class MessageBlock: @unchecked Sendable {
     /// string value appears in it verbatim, except hex-mode values (stored as binary).
     public func referencedChunk(_ column: Int) throws(FormatError) -> [UInt8]? { try loadRaw(column) }
 
-    private func values(_ column: Int) throws(FormatError) -> [FieldValue?]? {
+    private func values(_ column: Int) throws(FormatError) -> FieldColumnView? {
         if let v = referenced[column] { return v }
         let v = try load(column)
         referenced[column] = .some(v)
@@ -118,7 +125,7 @@ public final class MessageBlock: @unchecked Sendable {
     /// Field lookup for rendering; a load failure is remembered and rethrown by the caller.
     private func lookup(_ failure: Failure) -> (Int, Int) -> FieldValue? {
         { [self] column, row in
-            do throws(FormatError) { return try values(column)?[row] ?? nil } catch {
+            do throws(FormatError) { return try values(column)?.value(row) } catch {
                 failure.error = error
                 return nil
             }
@@ -137,7 +144,7 @@ public final class MessageBlock: @unchecked Sendable {
     }
 
     /// The values of a field column the templates reference (nil if the block lacks it).
-    public func referencedValues(_ column: Int) throws(FormatError) -> [FieldValue?]? { try values(column) }
+    public func referencedValues(_ column: Int) throws(FormatError) -> FieldColumnView? { try values(column) }
 
     /// Whether `body` is true for some variable region of `row` (see `MessageStreams`).
     public func anyVariableRegion(_ row: Int, _ body: ([UInt8]) -> Bool) throws(FormatError) -> Bool {

@@ -143,9 +143,9 @@ public final class SegmentReader: @unchecked Sendable {
                 let (sb, sh) = try chunk(.messageStrings)
                 // Field columns the templates reference are decoded when a row first needs one.
                 let columnCount = index.columns.count
-                let load = { [self] (c: Int) throws(FormatError) -> [FieldValue?]? in
+                let load = { [self] (c: Int) throws(FormatError) -> FieldColumnView? in
                     guard c < columnCount, index.columns[c].kind == .field, let h = meta.chunk(c) else { return nil }
-                    return try decodeField(h, block: b, rows: rows, keep: sel.fieldRows)
+                    return try decodeFieldView(h, block: b, rows: rows)
                 }
                 do throws(FormatError) {
                     let streams = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
