@@ -48,6 +48,16 @@ public enum Inspector {
                 s += lpad(String(t.rawLength), 12) + lpad(String(t.storedLength + 8), 12) + "\n"
             }
         }
+        // Message templates: how many distinct ones each block holds (a measure of how well the
+        // messages split into static text and variables).
+        var templateCounts = [Int]()
+        for b in r.index.blocks.indices {
+            let only = ColumnSelection(system: [.messageTemplates], fields: [], renderMessages: false)
+            if let n = (try? r.decodeBlock(b, columns: only))?.messageBlock?.streams.templateCount { templateCounts.append(n) }
+        }
+        if let lo = templateCounts.min(), let hi = templateCounts.max() {
+            s += "  message templates per block: min \(lo), mean \(templateCounts.reduce(0, +) / templateCounts.count), max \(hi)\n"
+        }
         let bloom = r.index.blocks.reduce(0) { $0 + ($1.chunk(r.columnNumber(.bloom)).map { $0.storedLength + 8 } ?? 0) }
         let termBytes = r.index.termIndexes.reduce(0) { $0 + $1.storedLength + 8 }
         s += "  index bytes      Bloom filters \(bloom), term indexes \(termBytes), total \(bloom + termBytes) of \(r.sizeInBytes)\n"

@@ -91,14 +91,20 @@ public enum MessageTemplate {
             }
             var j = i
             var firstDigit = -1
+            var hasAt = false
             let limit = nextRef < refs.count ? refs[nextRef].start : n
             while j < limit && tokenByte[Int(m[j])] {
                 if firstDigit < 0 && m[j] &- 0x30 < 10 { firstDigit = j }
+                if m[j] == UInt8(ascii: "@") { hasAt = true }
                 j += 1
             }
-            if firstDigit < 0 || vars.count + numberRefs >= budget {
+            if (firstDigit < 0 && !hasAt) || vars.count + numberRefs >= budget {
                 // Static text; past the variable limit, the rest of a huge message stays in the template.
                 template.append(contentsOf: m[i..<j])
+            } else if hasAt {
+                // An address (`anna.lee@example.org`, `svc@host`): one template for every user.
+                template.append(stringPlaceholder)
+                vars.append(.string(m[i..<j]))
             } else if let number = parseNumber(m, i, j) {
                 if appendNumber(number, fields: fields, template: &template, vars: &vars) { numberRefs += 1 }
             } else if let (start, end, number) = embeddedNumber(m, i, j, firstDigit: firstDigit) {
@@ -213,8 +219,27 @@ public enum MessageTemplate {
             while end < j, m[end] &- 0x30 < 10 { end += 1 }
         }
         for k in end..<j where m[k] &- 0x30 < 10 { return nil }
+        // A hex id with one run of digits (`cbff4e`, `a3f`) is one value, not text around a
+        // number: hex letters touching the number make the token a string variable.
+        if start == d0, hexLetterRun(m, from: d0 - 1, step: -1, stop: i) || hexLetterRun(m, from: end, step: 1, stop: j - 1) {
+            return nil
+        }
         guard let x = parseNumber(m, start, end) else { return nil }
         return (start, end, x)
+    }
+
+    /// Whether the letters adjacent to a number, read from `from` by `step` up to the token's
+    /// edge `stop` (inclusive) or the first non-letter, are at least one and all hex (`a-f`).
+    static func hexLetterRun(_ m: [UInt8], from: Int, step: Int, stop: Int) -> Bool {
+        var k = from, n = 0
+        while step < 0 ? k >= stop : k <= stop {
+            let c = m[k] | 0x20
+            guard c &- 0x61 < 26 else { break }
+            if c > UInt8(ascii: "f") { return false }
+            n += 1
+            k += step
+        }
+        return n > 0
     }
 
     @inline(__always) static func isAlphanumeric(_ c: UInt8) -> Bool {

@@ -182,6 +182,19 @@ import StrataTestSupport
         #expect(tpl == Array("blk_".utf8) + [0x11] + Array(" took ".utf8) + [0x13, 1] + Array("ms for job-".utf8) + [0x11])
     }
 
+    @Test func addressesAndHexIdsAreStringVariables() {
+        // One template for every user and every consumer id, instead of one per value.
+        let (tpl, vars) = split("user anna.lee@example.org joined consumer search-cbff4e via 3DES in 5d as user42 at v2")
+        #expect(vars == [.string(Array("anna.lee@example.org".utf8)[...]), .string(Array("search-cbff4e".utf8)[...]),
+                         .number(3, scale: 0), .string(Array("5d".utf8)[...]), .number(42, scale: 0), .number(2, scale: 0)])
+        #expect(tpl == Array("user ".utf8) + [0x12] + Array(" joined consumer ".utf8) + [0x12] + Array(" via ".utf8) + [0x11]
+                + Array("DES in ".utf8) + [0x12] + Array(" as user".utf8) + [0x11] + Array(" at v".utf8) + [0x11])
+        // A token with `@` and no digit is an address too; a word without either stays static.
+        let (tpl2, vars2) = split("svc@host ok")
+        #expect(vars2 == [.string(Array("svc@host".utf8)[...])])
+        #expect(tpl2 == [0x12] + Array(" ok".utf8))
+    }
+
     @Test func zeroPaddedNumbersKeepTheirWidth() {
         let (tpl, vars) = split("081109 203615 -05 0x1f")
         #expect(vars == [.number(81109, scale: 0), .number(203615, scale: 0), .string(Array("-05".utf8)[...]), .string(Array("0x1f".utf8)[...])])
