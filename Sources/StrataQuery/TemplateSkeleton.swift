@@ -194,48 +194,51 @@ final class BlockText {
     }
 
     /// Whether `needle` (lower-case) occurs in `hay` compared case-insensitively (ASCII).
-    /// Candidates for the first byte are found 8 bytes at a time (SWAR: a byte equal to the first
-    /// byte in either case zeroes its lane), then verified.
+    /// Candidate positions are found 8 at a time (SWAR): lanes whose byte equals the needle's
+    /// first byte *and* whose byte `n - 1` further equals its last byte (a letter compared with
+    /// the 0x20 bit set, so either case matches). Only those candidates are verified, so a
+    /// common first letter (`e` of `error`) costs little.
     static func containsLowered(_ hay: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         let n = needle.count, h = hay.count
         guard n > 0 else { return true }
-        guard h >= n else { return false }
-        let first = needle[0]
-        let upper = first &- 0x61 < 26 ? first & ~0x20 : first
-        let lanes: UInt64 = 0x0101_0101_0101_0101
-        let a = lanes &* UInt64(first), b = lanes &* UInt64(upper)
-        @inline(__always) func zeroLanes(_ v: UInt64) -> UInt64 { (v &- lanes) & ~v & (lanes &* 0x80) }
-        @inline(__always) func matchesAt(_ i: Int) -> Bool {
-            for k in 1..<n {
-                var d = hay[i + k]
-                if d >= 0x41 && d <= 0x5A { d |= 0x20 }
-                if d != needle[k] { return false }
+        guard h >= n, let base = hay.baseAddress else { return false }
+        return needle.withUnsafeBufferPointer { nd -> Bool in
+            let np = nd.baseAddress!
+            let lanes: UInt64 = 0x0101_0101_0101_0101
+            @inline(__always) func isLetter(_ c: UInt8) -> Bool { c &- 0x61 < 26 }
+            let first = np[0], lastByte = np[n - 1]
+            let foldFirst: UInt64 = isLetter(first) ? lanes &* 0x20 : 0
+            let foldLast: UInt64 = isLetter(lastByte) ? lanes &* 0x20 : 0
+            let a = lanes &* UInt64(first), z = lanes &* UInt64(lastByte)
+            @inline(__always) func zeroLanes(_ v: UInt64) -> UInt64 { (v &- lanes) & ~v & (lanes &* 0x80) }
+            @inline(__always) func matchesAt(_ i: Int) -> Bool {
+                for k in 0..<n {
+                    var d = base[i + k]
+                    if d &- 0x41 < 26 { d |= 0x20 }
+                    if d != np[k] { return false }
+                }
+                return true
             }
-            return true
-        }
-        let last = h - n
-        var i = 0
-        let raw = UnsafeRawPointer(hay.baseAddress!)
-        while i + 8 <= last + 1 {
-            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            var m = zeroLanes(w ^ a) | zeroLanes(w ^ b)
-            while m != 0 {
-                let lane = m.trailingZeroBitCount >> 3
-                // The SWAR test can flag a lane after a true zero lane; verify the byte itself.
-                var c = hay[i + lane]
-                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-                if c == first && matchesAt(i + lane) { return true }
-                m &= m &- 1
+            let last = h - n   // the last start position
+            var i = 0
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= last + 1 {
+                let w0 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i + n - 1, as: UInt64.self))
+                // The SWAR test can flag a lane after a true zero lane: candidates are verified.
+                var m = zeroLanes((w0 | foldFirst) ^ a) & zeroLanes((w1 | foldLast) ^ z)
+                while m != 0 {
+                    if matchesAt(i + (m.trailingZeroBitCount >> 3)) { return true }
+                    m &= m &- 1
+                }
+                i += 8
             }
-            i += 8
+            while i <= last {
+                if matchesAt(i) { return true }
+                i += 1
+            }
+            return false
         }
-        while i <= last {
-            var c = hay[i]
-            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-            if c == first && matchesAt(i) { return true }
-            i += 1
-        }
-        return false
     }
 }
 

@@ -431,8 +431,8 @@ import StrataTestSupport
         var rng = SeededRandom(seed: 42)
         let alphabet = Array("aAbBeErRoO_1. ".utf8) + [0xC3, 0xA9, 0x80, 0xFF]
         for _ in 0..<3000 {
-            let hay = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
-            let needle = (0..<Int.random(in: 1...4, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let hay = (0..<Int.random(in: 0...64, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let needle = (0..<Int.random(in: 1...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
                 .map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
             let lowered = hay.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
             let naive = needle.count <= lowered.count && (0...(lowered.count - needle.count)).contains { Array(lowered[$0..<($0 + needle.count)]) == needle }
