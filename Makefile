@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
-APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev pkg-config zstd python3
+APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3
 
 .PHONY: deps build release run test bench-ingest bench-query demo clean fuzz
 
@@ -16,8 +16,12 @@ build: deps
 release: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 
-# Until the server exists: ingest a corpus sample into the default data dir and run demo queries.
+# The server on the embedded default (127.0.0.1:8080, ./strata-data), seeded with sample logs once.
 run: release
+	bash tools/run.sh "$(DATA_DIR)"
+
+# Demo queries from the command line over the same data directory (no server needed).
+demo: release
 	bash tools/demo.sh "$(DATA_DIR)"
 
 test: deps

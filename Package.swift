@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers (imports only go down): Codec ← Format/IO ← WAL ← Segment ← Engine ← Query ← CLI.
+// Layers (imports only go down): Codec ← Format/IO ← WAL ← Segment ← Engine ← Query ← Server ← CLI.
 // Parse (log parsers) is pure and sits beside Format.
 let package = Package(
     name: "Strata",
@@ -16,16 +16,21 @@ let package = Package(
         .library(name: "StrataEngine", targets: ["StrataEngine"]),
         .library(name: "StrataQuery", targets: ["StrataQuery"]),
         .library(name: "StrataParse", targets: ["StrataParse"]),
+        .library(name: "StrataServer", targets: ["StrataServer"]),
         .library(name: "SegtoolCommands", targets: ["SegtoolCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
-        .target(name: "StrataCodec", dependencies: ["CZstd", "CLZ4", "CXXHash"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "StrataCodec", dependencies: ["CZstd", "CLZ4", "CXXHash", "CZlib"]),
         .target(name: "StrataFormat", dependencies: ["StrataCodec"]),
         .target(name: "StrataIO", dependencies: []),
         .target(name: "StrataWAL", dependencies: ["StrataFormat", "StrataIO"]),
@@ -38,8 +43,14 @@ let package = Package(
             "StrataSegment", "StrataWAL", "StrataEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "StrataServer", dependencies: [
+            "StrataEngine", "StrataQuery", "StrataParse",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "StrataCLI", dependencies: [
-            "StrataEngine", "StrataQuery", "StrataParse", "StrataSegment",
+            "StrataEngine", "StrataQuery", "StrataParse", "StrataSegment", "StrataServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "CStrataMalloc"),
@@ -54,6 +65,7 @@ let package = Package(
         .testTarget(name: "StrataParseTests", dependencies: ["StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataQuery", "StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
+        .testTarget(name: "StrataServerTests", dependencies: ["StrataServer", "StrataEngine", "StrataTestSupport"]),
         .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
     ]
 )

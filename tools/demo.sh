@@ -1,20 +1,9 @@
 #!/usr/bin/env bash
-# make run: ingest a corpus sample into DATA_DIR (once), then run a few demo queries.
+# make demo: seed DATA_DIR with sample logs once (tools/seed-sample.sh), then run a few queries.
 set -euo pipefail
 DATA_DIR=${1:-./strata-data}
 BIN=.build/release/strata
-CORPUS=${STRATA_CORPUS:-../shared/corpus}
-if [ ! -f "$DATA_DIR/MANIFEST" ]; then
-    echo "== ingesting generated app logs and corpus samples into $DATA_DIR"
-    python3 tools/gen-logs.py --kind app --count 100000 --start "$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%SZ)" \
-        | "$BIN" ingest --data-dir "$DATA_DIR" --format ndjson --fsync interval -
-    if [ -d "$CORPUS/loghub" ]; then
-        for f in "$CORPUS"/loghub/*/*_2k.log; do
-            sys=$(basename "$(dirname "$f")")
-            "$BIN" ingest --data-dir "$DATA_DIR" --format raw --service "$sys" --quiet "$f"
-        done
-    fi
-fi
+bash tools/seed-sample.sh "$DATA_DIR"
 echo "== strata query 'level:error timeout' --limit 5 --output table"
 "$BIN" query --data-dir "$DATA_DIR" --limit 5 --output table --explain 'level:error timeout'
 echo "== strata query 'service:HDFS PacketResponder terminating' --limit 3"

@@ -7,7 +7,7 @@ SECONDS_EACH=${1:-20}
 shift || true
 cd "$(dirname "$0")/../Fuzz"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody)
 swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
 V=../format-spec/vectors
 CORPUS=${STRATA_CORPUS:-../../shared/corpus}
@@ -29,6 +29,11 @@ for t in "${TARGETS[@]}"; do
             printf 'ts=1 level=info msg="hello world" n=5 f=1.5 ok=true' > "$work/l"
             if [ -d "$CORPUS/loghub" ]; then for f in "$CORPUS"/loghub/*/*_2k.log; do head -c 400 "$f" | head -1 > "$work/$(basename "$f")"; done; fi ;;
         FuzzTermDictionary) printf '\x01\x01\x01a\x00\x00\x04\x00\x01a\x12\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00' > "$work/t1" ;;
+        FuzzBatchBody)
+            printf '\x00{"message":"a","level":"warn"}\n[1]\n{"timestamp":"2026-11-29T00:00:00Z","msg":"b"}' > "$work/n"
+            printf '\x00[{"message":"x ] , {","a":{"b":[1,{"c":"}"}]}}, 7 ,{"message":"z"}]' > "$work/a"
+            printf '{"message":"gz"}\n' | gzip -c | { printf '\x01'; cat; } > "$work/g"
+            printf '{"message":"zs"}\n' | zstd -c -q | { printf '\x03'; cat; } > "$work/z" ;;
         FuzzRoaring) printf '\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x02\x00\x10\x00\x00\x00\x01\x00\x02\x00\x03\x00' > "$work/r1" ;;
         FuzzQueryParser)
             printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q"

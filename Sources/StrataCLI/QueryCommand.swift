@@ -75,17 +75,8 @@ struct QueryCommand: ParsableCommand {
         if let columns = result.columns {
             switch output {
             case "json":
-                out.append(contentsOf: #"{"columns":["#.utf8)
-                for (i, c) in columns.enumerated() {
-                    if i > 0 { out.append(0x2C) }
-                    LogEntryJSON.appendString(c, to: &out)
-                }
-                out.append(contentsOf: #"],"rows":["#.utf8)
-                for (i, r) in result.rows.enumerated() {
-                    if i > 0 { out.append(0x2C) }
-                    ResultJSON.appendRow(r, columns: columns, to: &out)
-                }
-                out.append(contentsOf: "],\"total\":\(result.total),\"approximate\":[\(result.approximateColumns.map { "\"\($0)\"" }.joined(separator: ","))],\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
+                ResultJSON.appendResult(result, to: &out)
+                out.append(0x0A)
             case "table":
                 let cells = [columns] + result.rows.map { $0.map(\.text) }
                 let widths = columns.indices.map { c in cells.map { $0[c].count }.max() ?? 0 }
@@ -102,12 +93,8 @@ struct QueryCommand: ParsableCommand {
         } else {
             switch output {
             case "json":
-                out.append(contentsOf: #"{"hits":["#.utf8)
-                for (i, e) in result.hits.enumerated() {
-                    if i > 0 { out.append(0x2C) }
-                    ResultJSON.appendHit(e, projection: result.projection, to: &out)
-                }
-                out.append(contentsOf: "],\"total\":\(result.total),\"next_cursor\":\(result.nextCursor.map { "\"\($0)\"" } ?? "null"),\"took_ms\":\(formatFixed(Double(result.tookNanos) / 1e6, 3))}\n".utf8)
+                ResultJSON.appendResult(result, to: &out)
+                out.append(0x0A)
             case "table":
                 for e in result.hits {
                     let line = "\(Timestamp.format(e.timestampNanos))  \(pad(e.level.description, 5))  \(pad(e.service, 12))  \(pad(e.host, 12))  \(e.message)\n"

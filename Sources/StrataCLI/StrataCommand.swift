@@ -1,11 +1,12 @@
 import ArgumentParser
 
 /// The `strata` executable: the log store's command-line entry point.
-public struct StrataCommand: ParsableCommand {
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+public struct StrataCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Strata: a log store with a columnar, compressed, searchable on-disk format.",
-        subcommands: [IngestCommand.self, QueryCommand.self])
+        subcommands: [ServeCommand.self, IngestCommand.self, QueryCommand.self])
 
     public init() {}
 }

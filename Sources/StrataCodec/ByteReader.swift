@@ -160,9 +160,9 @@ public struct ByteReader {
 }
 
 /// Runs `body` over the bytes of `array`, preserving the typed error (`withUnsafeBytes` only rethrows `any Error`).
-@inlinable public func withBytes<T>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(FormatError) -> T) throws(FormatError) -> T {
-    let result: Result<T, FormatError> = array.withUnsafeBytes { p in
-        do throws(FormatError) { return .success(try body(p)) } catch { return .failure(error) }
+@inlinable public func withBytes<T, E: Error>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
+    let result: Result<T, E> = array.withUnsafeBytes { p in
+        do throws(E) { return .success(try body(p)) } catch { return .failure(error) }
     }
     return try result.get()
 }

@@ -61,7 +61,7 @@ public struct SearchResult: Sendable {
 /// Runs queries over an engine snapshot: prunes segments and blocks by time, evaluates the
 /// filter a block at a time on the columns it needs (segments in parallel), counts every
 /// match, then either aggregates or materialises only the page of hits.
-public struct QueryExecutor {
+public struct QueryExecutor: Sendable {
     public let engine: Engine
 
     public init(engine: Engine) { self.engine = engine }

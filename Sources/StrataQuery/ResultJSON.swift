@@ -47,4 +47,39 @@ public enum ResultJSON {
         }
         out.append(0x7D)
     }
+
+    /// The JSON document of a whole result, as `GET /api/logs` and `strata query --output json`
+    /// print it: `{"hits":[…],"total":N,"next_cursor":…,"took_ms":T}` for a search, or
+    /// `{"columns":[…],"rows":[…],"total":N,"approximate":[…],"took_ms":T}` for a `stats` query.
+    public static func appendResult(_ result: SearchResult, to out: inout [UInt8]) {
+        let took = Double(result.tookNanos) / 1e6
+        let tookText = String((took * 1000).rounded() / 1000)
+        if let columns = result.columns {
+            out.append(contentsOf: #"{"columns":["#.utf8)
+            for (i, c) in columns.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                LogEntryJSON.appendString(c, to: &out)
+            }
+            out.append(contentsOf: #"],"rows":["#.utf8)
+            for (i, r) in result.rows.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                appendRow(r, columns: columns, to: &out)
+            }
+            out.append(contentsOf: "],\"total\":\(result.total),\"approximate\":[".utf8)
+            for (i, c) in result.approximateColumns.enumerated() {
+                if i > 0 { out.append(0x2C) }
+                LogEntryJSON.appendString(c, to: &out)
+            }
+            out.append(contentsOf: "],\"took_ms\":\(tookText)}".utf8)
+            return
+        }
+        out.append(contentsOf: #"{"hits":["#.utf8)
+        for (i, e) in result.hits.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            appendHit(e, projection: result.projection, to: &out)
+        }
+        out.append(contentsOf: "],\"total\":\(result.total),\"next_cursor\":".utf8)
+        if let c = result.nextCursor { LogEntryJSON.appendString(c.description, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: ",\"took_ms\":\(tookText)}".utf8)
+    }
 }

@@ -1,6 +1,5 @@
 import StrataFormat
 import StrataIO
-import StrataQuery
 
 /// Parses the time arguments of `--from/--to`: RFC 3339, `now`, or relative `-15m`, `-2h`,
 /// `-7d`, `-30s` (from now). Returns nanoseconds since the epoch.

@@ -1,0 +1,55 @@
+import StrataFormat
+
+/// An error answer of the HTTP API: `{"error":{"code":"…","message":"…"}}` with a stable,
+/// machine-readable `code` (clients branch on it; the message is for people) and the HTTP
+/// status that goes with it. `position` is set for query syntax errors (0-based offset).
+public struct APIError: Error, Sendable, Equatable {
+    public enum Code: String, Sendable {
+        case badQuery = "bad_query"
+        case badRequest = "bad_request"
+        case badEncoding = "bad_encoding"
+        case invalidRecords = "invalid_records"
+        case bodyTooLarge = "body_too_large"
+        case lineTooLarge = "line_too_large"
+        case notFound = "not_found"
+        case overloaded = "overloaded"
+        case storageUnavailable = "storage_unavailable"
+        case unsupportedMediaType = "unsupported_media_type"
+        case internalError = "internal"
+
+        /// The HTTP status of this code.
+        public var status: Int {
+            switch self {
+            case .badQuery, .badRequest, .badEncoding, .invalidRecords: 400
+            case .bodyTooLarge, .lineTooLarge: 413
+            case .notFound: 404
+            case .overloaded: 429
+            case .storageUnavailable: 503
+            case .unsupportedMediaType: 415
+            case .internalError: 500
+            }
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    public var position: Int?
+
+    public init(_ code: Code, _ message: String, position: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.position = position
+    }
+
+    /// The JSON body.
+    public var json: [UInt8] {
+        var out = [UInt8]()
+        out.append(contentsOf: #"{"error":{"code":"#.utf8)
+        LogEntryJSON.appendString(code.rawValue, to: &out)
+        out.append(contentsOf: #","message":"#.utf8)
+        LogEntryJSON.appendString(message, to: &out)
+        if let position { out.append(contentsOf: ",\"position\":\(position)".utf8) }
+        out.append(contentsOf: "}}\n".utf8)
+        return out
+    }
+}

@@ -1,0 +1,149 @@
+import StrataWAL
+import Yams
+
+/// Everything `strata serve` needs to start, merged from (lowest to highest precedence) the
+/// built-in defaults, `strata.yaml`, `STRATA_*` environment variables and command-line flags.
+///
+/// Invariants after `validate()`: `http` is a `host:port` with a port in 0…65535, every limit is
+/// positive, `fsync` is a policy `FsyncPolicy` accepts.
+public struct ServerConfig: Sendable, Equatable {
+    /// Data directory (default `./strata-data`).
+    public var dataDir = "./strata-data"
+    /// HTTP listen address `host:port` (default `127.0.0.1:8080`; port 0 picks a free port).
+    public var http = "127.0.0.1:8080"
+    /// WAL fsync policy: `always`, `interval` or `interval:MS`.
+    public var fsync = "always"
+    /// Largest request body accepted, after decompression (413 beyond).
+    public var maxBodyBytes = 64 << 20
+    /// Largest single record (one NDJSON line or array element); 413 beyond.
+    public var maxLineBytes = 1 << 20
+    /// Largest `limit` a search may ask for.
+    public var maxQueryLimit = 10_000
+    /// Ingest requests processed at once; more get 429 with `Retry-After`.
+    public var maxConcurrentIngests = 64
+    /// Flush the memtable to segments at least this often (seconds) when it holds entries.
+    public var flushIntervalSeconds = 300
+
+    public init() {}
+
+    /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
+    public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
+                              "max_concurrent_ingests", "flush_interval_seconds"]
+
+    /// Applies one setting given as text (from YAML, the environment or a flag).
+    public mutating func set(_ key: String, _ value: String, from origin: String) throws(ConfigError) {
+        func int() throws(ConfigError) -> Int {
+            guard let v = Self.parseSize(value), v > 0 else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "a positive integer (sizes may end in KiB, MiB or GiB)")
+            }
+            return v
+        }
+        switch key {
+        case "data_dir":
+            guard !value.isEmpty else { throw .invalid(origin: origin, key: key, value: value, expected: "a directory path") }
+            dataDir = value
+        case "http":
+            guard Self.splitAddress(value) != nil else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "host:port with a port 0-65535")
+            }
+            http = value
+        case "fsync":
+            guard FsyncPolicy(value) != nil else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "always, interval or interval:MS")
+            }
+            fsync = value
+        case "max_body_bytes": maxBodyBytes = try int()
+        case "max_line_bytes": maxLineBytes = try int()
+        case "max_query_limit": maxQueryLimit = try int()
+        case "max_concurrent_ingests": maxConcurrentIngests = try int()
+        case "flush_interval_seconds": flushIntervalSeconds = try int()
+        default: throw .unknownKey(origin: origin, key: key, known: Self.keys)
+        }
+    }
+
+    /// Reads `strata.yaml` text: a mapping of the keys above (`http` may also be written as
+    /// `listen: {http: …}`). Unknown keys are errors, so a typo does not pass silently.
+    public mutating func apply(yaml text: String, path: String) throws(ConfigError) {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw .syntax(path: path, detail: "\(error)")
+        }
+        guard let node else { return }   // an empty file
+        guard let map = node.mapping else { throw .syntax(path: path, detail: "the top level must be a mapping of settings") }
+        for (k, v) in map {
+            guard let key = k.string else { throw .syntax(path: path, detail: "setting names must be strings") }
+            if key == "listen", let inner = v.mapping {
+                for (lk, lv) in inner {
+                    guard lk.string == "http", let s = lv.string else {
+                        throw .unknownKey(origin: path, key: "listen.\(lk.string ?? "?")", known: ["listen.http"])
+                    }
+                    try set("http", s, from: path)
+                }
+                continue
+            }
+            guard let value = v.scalar?.string else {
+                throw .invalid(origin: path, key: key, value: "\(v)", expected: "a single value")
+            }
+            try set(key, value, from: path)
+        }
+    }
+
+    /// Applies `STRATA_<KEY>` variables (e.g. `STRATA_DATA_DIR`, `STRATA_HTTP`).
+    public mutating func apply(environment env: [String: String]) throws(ConfigError) {
+        for key in Self.keys {
+            let name = "STRATA_" + key.uppercased()
+            if let v = env[name] { try set(key, v, from: "environment \(name)") }
+        }
+    }
+
+    /// Checks the merged result.
+    public func validate() throws(ConfigError) {
+        guard Self.splitAddress(http) != nil else {
+            throw .invalid(origin: "configuration", key: "http", value: http, expected: "host:port with a port 0-65535")
+        }
+        guard FsyncPolicy(fsync) != nil else {
+            throw .invalid(origin: "configuration", key: "fsync", value: fsync, expected: "always, interval or interval:MS")
+        }
+    }
+
+    /// `host:port` → (host, port); `[v6]:port` too.
+    public static func splitAddress(_ s: String) -> (host: String, port: Int)? {
+        guard let colon = s.lastIndex(of: ":") else { return nil }
+        var host = String(s[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (host, port)
+    }
+
+    static func trimmed(_ s: String) -> String {
+        String(s.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+
+    /// `123`, `64KiB`, `16MiB`, `1GiB` (also `KB`/`MB`/`GB` meaning the same powers of two).
+    public static func parseSize(_ s: String) -> Int? {
+        let t = trimmed(s)
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30)]
+        for (u, m) in units where t.hasSuffix(u) {
+            guard let n = Int(trimmed(String(t.dropLast(u.count)))), n >= 0, n <= Int.max / m else { return nil }
+            return n * m
+        }
+        return Int(t)
+    }
+}
+
+/// A configuration problem, naming where the bad setting came from.
+public enum ConfigError: Error, Equatable, CustomStringConvertible {
+    case syntax(path: String, detail: String)
+    case unknownKey(origin: String, key: String, known: [String])
+    case invalid(origin: String, key: String, value: String, expected: String)
+    case unreadable(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .syntax(let p, let d): "\(p): not valid YAML: \(d)"
+        case .unknownKey(let o, let k, let known): "\(o): unknown setting '\(k)' (known: \(known.joined(separator: ", ")))"
+        case .invalid(let o, let k, let v, let e): "\(o): \(k) = '\(v)' is invalid; expected \(e)"
+        case .unreadable(let p, let d): "cannot read \(p): \(d)"
+        }
+    }
+}

@@ -1,0 +1,279 @@
+import Dispatch
+import Hummingbird
+import NIOCore
+import StrataCodec
+import StrataEngine
+import StrataFormat
+import StrataIO
+import StrataParse
+import StrataQuery
+import StrataWAL
+
+/// `strata serve`: the engine behind the HTTP API of DESIGN §4.
+///
+/// Routes: `POST /api/logs`, `GET /api/logs`, `GET /api/logs/{id}`, `GET /api/stats`,
+/// `POST /api/agents/heartbeat`, `GET /api/agents`, `POST|GET /api/alerts`, `GET /health`.
+/// Every error is `{"error":{"code","message"}}` (see `APIError`). Blocking engine work runs
+/// off the request threads (`Offload`). Shutdown (SIGTERM/SIGINT) stops accepting requests,
+/// lets running ones finish, then flushes and closes the engine.
+public final class StrataServer: Sendable {
+    public let config: ServerConfig
+    public let engine: Engine
+    let executor: QueryExecutor
+    let stats = IngestStats()
+    let agents = AgentRegistry()
+    let alerts: AlertStore
+    let ingestSlots: IngestSlots
+
+    /// Opens the data directory (replaying its WAL); does not listen yet.
+    public init(config: ServerConfig) throws {
+        try config.validate()
+        self.config = config
+        let options = EngineOptions(dataDirectory: config.dataDir, wal: WALOptions(fsync: FsyncPolicy(config.fsync)!))
+        engine = try Engine(options: options)
+        executor = QueryExecutor(engine: engine)
+        alerts = try AlertStore(path: config.dataDir + "/alerts.json")
+        ingestSlots = IngestSlots(limit: config.maxConcurrentIngests)
+    }
+
+    /// Listens until SIGTERM/SIGINT, then drains and closes the engine. `onListening` receives
+    /// the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let (host, port) = ServerConfig.splitAddress(config.http)!
+        let app = Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "strata"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
+        let flusher = Task.detached { [engine, config] in
+            // Bounded staleness of the WAL: segments are written at least every interval.
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(config.flushIntervalSeconds) * 1_000_000_000)
+                if Task.isCancelled { break }
+                if engine.unflushedCount > 0 { _ = try? await Offload.run { () throws(EngineError) in try engine.flush() } }
+            }
+        }
+        defer { flusher.cancel() }
+        do {
+            try await app.runService()
+        } catch {
+            try? engine.close()
+            throw error
+        }
+        try engine.close()
+    }
+
+    // MARK: - Routes
+
+    func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health") { _, _ in Self.json(Array("{\"status\":\"ok\"}\n".utf8)) }
+        router.post("/api/logs") { [self] request, _ in await respond { () async throws(APIError) in try await ingest(request) } }
+        router.get("/api/logs") { [self] request, _ in await respond { () async throws(APIError) in try await search(request) } }
+        router.get("/api/logs/:id") { [self] _, context in
+            await respond { () async throws(APIError) in try await entry(context.parameters.get("id") ?? "") }
+        }
+        router.get("/api/stats") { [self] _, _ in await respond { () async throws(APIError) in statsJSON() } }
+        router.post("/api/agents/heartbeat") { [self] request, _ in
+            await respond { () async throws(APIError) in
+                let body = try await collect(request, limit: 1 << 20)
+                let id = try agents.record(body)
+                var out = Array(#"{"id":"#.utf8)
+                LogEntryJSON.appendString(id, to: &out)
+                out.append(contentsOf: ",\"accepted\":true}\n".utf8)
+                return out
+            }
+        }
+        router.get("/api/agents") { [self] _, _ in await respond { () async throws(APIError) in agents.json() } }
+        router.post("/api/alerts") { [self] request, _ in
+            await respond(status: .created) { () async throws(APIError) in try alerts.add(try await collect(request, limit: 1 << 20)) }
+        }
+        router.get("/api/alerts") { [self] _, _ in await respond { () async throws(APIError) in alerts.json() } }
+        return router
+    }
+
+    /// Runs a handler producing a JSON body; an `APIError` becomes its JSON error answer.
+    func respond(status: HTTPResponse.Status = .ok, _ body: () async throws(APIError) -> [UInt8]) async -> Response {
+        do throws(APIError) {
+            return Self.json(try await body(), status: status)
+        } catch {
+            var r = Self.json(error.json, status: HTTPResponse.Status(code: error.code.status))
+            if error.code == .overloaded { r.headers[.retryAfter] = "1" }
+            return r
+        }
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The request body, at most `limit` bytes (413 beyond).
+    func collect(_ request: Request, limit: Int) async throws(APIError) -> [UInt8] {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch is NIOTooManyBytesError {
+            throw APIError(.bodyTooLarge, "request body exceeds \(limit) bytes")
+        } catch {
+            throw APIError(.badRequest, "cannot read the request body: \(error)")
+        }
+        return Array(buffer.readableBytesView)
+    }
+
+    // MARK: - Ingest
+
+    func ingest(_ request: Request) async throws(APIError) -> [UInt8] {
+        guard ingestSlots.acquire() else {
+            throw APIError(.overloaded, "too many ingest requests in progress (\(config.maxConcurrentIngests)); retry later")
+        }
+        defer { ingestSlots.release() }
+        var body = try await collect(request, limit: config.maxBodyBytes)
+        let wireBytes = body.count
+        if let enc = request.headers[.contentEncoding]?.lowercased(), enc != "identity" {
+            guard let e = StreamDecompression.Encoding(rawValue: enc == "x-gzip" ? "gzip" : enc) else {
+                throw APIError(.unsupportedMediaType, "Content-Encoding '\(enc)' is not supported (gzip, deflate, zstd)")
+            }
+            do throws(StreamDecompression.Failure) {
+                body = try withBytes(body) { (p: UnsafeRawBufferPointer) throws(StreamDecompression.Failure) in
+                    try StreamDecompression.decompress(p, encoding: e, limit: config.maxBodyBytes)
+                }
+            } catch {
+                switch error {
+                case .tooLarge: throw APIError(.bodyTooLarge, "decompressed body exceeds \(config.maxBodyBytes) bytes")
+                case .invalid: throw APIError(.badEncoding, error.description)
+                }
+            }
+        }
+        let defaults = ParseDefaults(receivedAtNanos: wallClockNanos())
+        let maxLine = config.maxLineBytes
+        let parsed: BatchBody
+        do throws(BatchBody.Failure) {
+            parsed = try withBytes(body) { (p: UnsafeRawBufferPointer) throws(BatchBody.Failure) in
+                try BatchBody.parse(p, defaults: defaults, maxRecordBytes: maxLine)
+            }
+        } catch {
+            switch error {
+            case .recordTooLarge: throw APIError(.lineTooLarge, error.description + "; nothing of this request was stored")
+            case .malformedArray: throw APIError(.badRequest, error.description + "; nothing of this request was stored")
+            }
+        }
+        if !parsed.entries.isEmpty {
+            let engine = self.engine
+            let entries = parsed.entries
+            do throws(EngineError) {
+                _ = try await Offload.run { () throws(EngineError) in try engine.append(entries) }
+            } catch {
+                stats.record(accepted: 0, rejected: parsed.rejected + parsed.entries.count, bytes: wireBytes)
+                switch error {
+                case .invalidEntry(let i, let reason): throw APIError(.invalidRecords, "record \(i): \(reason); nothing was stored")
+                default: throw APIError(.storageUnavailable, "the store cannot accept writes: \(error); nothing of this request was stored")
+                }
+            }
+        }
+        stats.record(accepted: parsed.entries.count, rejected: parsed.rejected, bytes: wireBytes)
+        var out = Array("{\"accepted\":\(parsed.entries.count),\"rejected\":\(parsed.rejected),\"errors\":[".utf8)
+        for (i, e) in parsed.errors.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: "{\"index\":\(e.index),\"reason\":".utf8)
+            LogEntryJSON.appendString(e.reason, to: &out)
+            out.append(0x7D)
+        }
+        out.append(contentsOf: "]}\n".utf8)
+        if parsed.entries.isEmpty && parsed.rejected > 0 {
+            throw APIError(.invalidRecords, "all \(parsed.rejected) records were rejected; first: record \(parsed.errors[0].index): \(parsed.errors[0].reason)")
+        }
+        return out
+    }
+
+    // MARK: - Search
+
+    func search(_ request: Request) async throws(APIError) -> [UInt8] {
+        let params = QueryString.parse(request.uri.query)
+        let now = wallClockNanos()
+        var from = Int64.min, to = Int64.max
+        if let f = params["from"], !f.isEmpty {
+            guard let v = TimeSpec.parse(f, now: now) else { throw APIError(.badRequest, "cannot parse from='\(f)' (RFC 3339, 'now' or relative like -15m)") }
+            from = v
+        }
+        if let t = params["to"], !t.isEmpty {
+            guard let v = TimeSpec.parse(t, now: now) else { throw APIError(.badRequest, "cannot parse to='\(t)' (RFC 3339, 'now' or relative like -15m)") }
+            to = v
+        }
+        var limit = 100
+        if let l = params["limit"], !l.isEmpty {
+            guard let v = Int(l), v >= 0 else { throw APIError(.badRequest, "limit must be a non-negative integer, got '\(l)'") }
+            guard v <= config.maxQueryLimit else { throw APIError(.badRequest, "limit \(v) exceeds the maximum \(config.maxQueryLimit); page with cursor instead") }
+            limit = v
+        }
+        var before: LogID? = nil
+        if let c = params["cursor"], !c.isEmpty {
+            guard let id = LogID(c) else { throw APIError(.badRequest, "cursor must be an entry id (32 hex digits), got '\(c)'") }
+            before = id
+        }
+        let searchRequest = SearchRequest(query: params["q"] ?? "", fromNanos: from, toNanos: to, limit: limit, before: before)
+        let executor = self.executor
+        let result: SearchResult
+        do throws(QueryExecutor.SearchError) {
+            result = try await Offload.run { () throws(QueryExecutor.SearchError) in try executor.search(searchRequest) }
+        } catch {
+            switch error {
+            case .syntax(let e): throw APIError(.badQuery, e.message, position: e.position)
+            default: throw APIError(.storageUnavailable, "the search failed: \(error)")
+            }
+        }
+        var out = [UInt8]()
+        ResultJSON.appendResult(result, to: &out)
+        out.append(0x0A)
+        return out
+    }
+
+    func entry(_ idText: String) async throws(APIError) -> [UInt8] {
+        guard let id = LogID(idText) else { throw APIError(.badRequest, "an entry id is 32 hex digits, got '\(idText)'") }
+        let engine = self.engine
+        let found: LogEntry?
+        do throws(EngineError) { found = try await Offload.run { () throws(EngineError) in try engine.entry(id: id) } } catch {
+            throw APIError(.storageUnavailable, "cannot read entry \(idText): \(error)")
+        }
+        guard let e = found else { throw APIError(.notFound, "no entry with id \(idText)") }
+        var out = [UInt8]()
+        LogEntryJSON.append(e, to: &out)
+        out.append(0x0A)
+        return out
+    }
+
+    // MARK: - Stats
+
+    func statsJSON() -> [UInt8] {
+        let m = engine.currentManifest
+        let unflushed = engine.unflushedCount
+        let segmentRows = m.segments.reduce(0) { $0 + Int($1.rowCount) }
+        let segmentBytes = m.segments.reduce(0) { $0 + Int($1.sizeInBytes) }
+        let walBytes = ((try? FileSystem.listDirectory(engine.walDirectory)) ?? []).reduce(0) {
+            $0 + Int((try? FileSystem.fileSize(engine.walDirectory + "/" + $1)) ?? 0)
+        }
+        let partitions = Set(m.segments.map(\.partitionStartNanos)).count
+        let oldest = m.segments.map(\.minTimestampNanos).min()
+        let newest = m.segments.map(\.maxTimestampNanos).max()
+        let s = stats.snapshot()
+        func ts(_ v: Int64?) -> String { v.map { "\"\(Timestamp.format($0))\"" } ?? "null" }
+        func rate(_ v: Double) -> String { String((v * 10).rounded() / 10) }
+        let text = """
+        {"entries":\(segmentRows + unflushed),"segment_entries":\(segmentRows),"unflushed_entries":\(unflushed),\
+        "segments":\(m.segments.count),"partitions":\(partitions),\
+        "bytes":{"segments":\(segmentBytes),"wal":\(walBytes),"total":\(segmentBytes + walBytes)},\
+        "oldest":\(ts(oldest)),"newest":\(ts(newest)),\
+        "ingest":{"accepted_total":\(s.acceptedTotal),"rejected_total":\(s.rejectedTotal),"bytes_total":\(s.bytesTotal),\
+        "entries_per_second_1m":\(rate(s.entriesPerSecond)),"bytes_per_second_1m":\(rate(s.bytesPerSecond))},\
+        "uptime_seconds":\((wallClockNanos() - stats.startedNanos) / 1_000_000_000)}
+
+        """
+        return Array(text.utf8)
+    }
+}
+
+/// A counter of ingest requests in progress, refusing past `limit` (the caller answers 429).
+final class IngestSlots: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var inUse = 0
+    let limit: Int
+    init(limit: Int) { self.limit = limit }
+    func acquire() -> Bool { lock.withLock { guard inUse < limit else { return false }; inUse += 1; return true } }
+    func release() { lock.withLock { inUse -= 1 } }
+}

@@ -1,0 +1,73 @@
+import Testing
+@testable import StrataServer
+
+@Suite struct ServerConfigTests {
+    @Test func defaultsNeedNoFile() throws {
+        let c = ServerConfig()
+        try c.validate()
+        #expect(c.dataDir == "./strata-data" && c.http == "127.0.0.1:8080" && c.fsync == "always")
+    }
+
+    @Test func yamlThenEnvironmentThenFlags() throws {
+        var c = ServerConfig()
+        try c.apply(yaml: """
+            data_dir: /srv/strata
+            listen:
+              http: 0.0.0.0:9000
+            max_body_bytes: 16MiB
+            fsync: interval:50
+            """, path: "strata.yaml")
+        #expect(c.dataDir == "/srv/strata" && c.http == "0.0.0.0:9000" && c.maxBodyBytes == 16 << 20 && c.fsync == "interval:50")
+        try c.apply(environment: ["STRATA_HTTP": "127.0.0.1:9100", "STRATA_MAX_LINE_BYTES": "2KiB", "OTHER": "x"])
+        #expect(c.http == "127.0.0.1:9100" && c.maxLineBytes == 2048 && c.dataDir == "/srv/strata")
+        try c.set("http", "[::1]:9200", from: "--http")
+        #expect(c.http == "[::1]:9200")
+        #expect(ServerConfig.splitAddress(c.http)! == ("::1", 9200))
+        try c.validate()
+    }
+
+    @Test func mistakesNameTheKeyAndWhereItCameFrom() {
+        var c = ServerConfig()
+        #expect(throws: ConfigError.unknownKey(origin: "strata.yaml", key: "max_lines", known: ServerConfig.keys)) {
+            try c.apply(yaml: "max_lines: 5", path: "strata.yaml")
+        }
+        #expect(throws: ConfigError.self) { try c.apply(yaml: "http: [1, 2", path: "strata.yaml") }
+        #expect(throws: ConfigError.self) { try c.apply(yaml: "- a list", path: "strata.yaml") }
+        #expect(throws: ConfigError.invalid(origin: "environment STRATA_FSYNC", key: "fsync", value: "sometimes", expected: "always, interval or interval:MS")) {
+            try c.apply(environment: ["STRATA_FSYNC": "sometimes"])
+        }
+        #expect(throws: ConfigError.self) { try c.set("http", "localhost", from: "--http") }
+        #expect(throws: ConfigError.self) { try c.set("http", "localhost:70000", from: "--http") }
+        #expect(throws: ConfigError.self) { try c.set("max_body_bytes", "-5", from: "--max-body-bytes") }
+        #expect(throws: ConfigError.self) { try c.set("max_body_bytes", "lots", from: "--max-body-bytes") }
+        // Nothing of a failed setting was applied.
+        #expect(c == ServerConfig())
+    }
+
+    @Test func sizes() {
+        #expect(ServerConfig.parseSize("1024") == 1024)
+        #expect(ServerConfig.parseSize("64KiB") == 65536)
+        #expect(ServerConfig.parseSize(" 2 MiB ") == 2 << 20)
+        #expect(ServerConfig.parseSize("1GB") == 1 << 30)
+        #expect(ServerConfig.parseSize("99999999999999GiB") == nil)
+        #expect(ServerConfig.parseSize("1.5MiB") == nil)
+    }
+
+    @Test func emptyYAMLIsNoSettings() throws {
+        var c = ServerConfig()
+        try c.apply(yaml: "", path: "strata.yaml")
+        try c.apply(yaml: "# only a comment\n", path: "strata.yaml")
+        #expect(c == ServerConfig())
+    }
+}
+
+@Suite struct QueryStringTests {
+    @Test func plusAndPercentDecode() {
+        let q = QueryString.parse("q=level%3Aerror+timeout&limit=5&empty=&flag&q2=%E2%9C%93&bad=%zz%4")
+        #expect(q["q"] == "level:error timeout")
+        #expect(q["limit"] == "5" && q["empty"] == "" && q["flag"] == "")
+        #expect(q["q2"] == "✓")
+        #expect(q["bad"] == "%zz%4")
+        #expect(QueryString.parse(nil).isEmpty && QueryString.parse("").isEmpty)
+    }
+}

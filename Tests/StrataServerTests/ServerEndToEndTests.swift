@@ -1,0 +1,224 @@
+import Foundation
+import Testing
+import StrataTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `strata serve` binary over real sockets: ingest, search, entries by id, stats,
+/// errors, limits from the environment and from strata.yaml, graceful shutdown and restart,
+/// and durability of acknowledged entries across SIGKILL.
+@Suite(.serialized) struct ServerEndToEndTests {
+    func json(_ r: HTTPTestClient.Response) throws -> [String: Any] {
+        let obj = try JSONSerialization.jsonObject(with: Data(r.body))
+        return try #require(obj as? [String: Any], "not a JSON object: \(r.text)")
+    }
+
+    /// Compresses with a real command-line tool (`gzip`, `zstd`).
+    func compress(_ bytes: [UInt8], with tool: String) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [tool, "-c"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(bytes))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        return [UInt8](out)
+    }
+
+    @Test func ingestSearchStatsErrorsAndRestart() throws {
+        let dir = TemporaryDirectory("strata-serve")
+        let data = dir.path + "/data"
+        let server = try ServerProcess(dataDir: data)
+        let c = server.client
+
+        // NDJSON with one bad line: partial success names the bad record.
+        let ndjson = """
+        {"timestamp":"2026-11-29T10:00:00Z","level":"error","service":"checkout","message":"payment timeout after 30s","order_id":"A-1"}
+        {"timestamp":"2026-11-29T10:00:01Z","level":"info","service":"checkout","message":"payment ok","order_id":"A-2"}
+        this is not json
+        {"timestamp":"2026-11-29T10:00:02Z","level":"warn","service":"search","message":"slow query 812ms","took":812}
+        """
+        var r = try c.post("/api/logs", Array(ndjson.utf8))
+        #expect(r.status == 200, "\(r.text)")
+        var j = try json(r)
+        #expect(j["accepted"] as? Int == 3)
+        #expect(j["rejected"] as? Int == 1)
+        let errs = try #require(j["errors"] as? [[String: Any]])
+        #expect(errs.count == 1 && errs[0]["index"] as? Int == 2)
+
+        // A JSON array, gzip-compressed; NDJSON, zstd-compressed.
+        let array = #"[{"timestamp":"2026-11-29T10:00:03Z","service":"api","message":"gzip array one"},{"timestamp":"2026-11-29T10:00:04Z","service":"api","message":"gzip array two"}]"#
+        r = try c.post("/api/logs", try compress(Array(array.utf8), with: "gzip"), headers: ["Content-Encoding": "gzip"])
+        #expect(r.status == 200, "\(r.text)")
+        #expect(try json(r)["accepted"] as? Int == 2)
+        let z = #"{"timestamp":"2026-11-29T10:00:05Z","service":"api","message":"zstd line"}"# + "\n"
+        r = try c.post("/api/logs", try compress(Array(z.utf8), with: "zstd"), headers: ["Content-Encoding": "zstd"])
+        #expect(r.status == 200, "\(r.text)")
+        #expect(try json(r)["accepted"] as? Int == 1)
+
+        // Search: newest first, exact total, the query language with URL encoding (+ is a space).
+        r = try c.get("/api/logs?q=service%3Acheckout+payment&limit=1")
+        #expect(r.status == 200)
+        j = try json(r)
+        #expect(j["total"] as? Int == 2)
+        let hits = try #require(j["hits"] as? [[String: Any]])
+        #expect(hits.count == 1)
+        #expect(hits[0]["message"] as? String == "payment ok")
+        let cursor = try #require(j["next_cursor"] as? String)
+        r = try c.get("/api/logs?q=service%3Acheckout+payment&limit=1&cursor=\(cursor)")
+        let page2 = try #require(try json(r)["hits"] as? [[String: Any]])
+        #expect(page2.first?["message"] as? String == "payment timeout after 30s")
+        #expect((page2.first?["fields"] as? [String: Any])?["order_id"] as? String == "A-1")
+
+        // Time range.
+        r = try c.get("/api/logs?q=*&from=2026-11-29T10:00:03Z&to=2026-11-29T10:00:04Z")
+        #expect(try json(r)["total"] as? Int == 2)
+
+        // Aggregation.
+        r = try c.get("/api/logs?q=" + "* | stats count() by service".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        j = try json(r)
+        #expect(j["columns"] as? [String] == ["service", "count()"])
+        let rows = try #require(j["rows"] as? [[String: Any]])
+        let counts = Dictionary(uniqueKeysWithValues: rows.map { ($0["service"] as! String, $0["count()"] as! Int) })
+        #expect(counts == ["checkout": 2, "search": 1, "api": 3])
+
+        // One entry by id; unknown id; malformed id.
+        let id = try #require(hits[0]["id"] as? String)
+        r = try c.get("/api/logs/\(id)")
+        #expect(r.status == 200)
+        #expect(try json(r)["message"] as? String == "payment ok")
+        r = try c.get("/api/logs/00000000000000000000000000000001")
+        #expect(r.status == 404)
+        #expect((try json(r)["error"] as? [String: Any])?["code"] as? String == "not_found")
+        r = try c.get("/api/logs/xyz")
+        #expect(r.status == 400)
+
+        // A bad query: 400 with the position and a stable code.
+        r = try c.get("/api/logs?q=level%3A%28")
+        #expect(r.status == 400)
+        let err = try #require(try json(r)["error"] as? [String: Any])
+        #expect(err["code"] as? String == "bad_query")
+        #expect(err["position"] as? Int == 6)
+
+        // Bad bodies: broken gzip, unknown encoding, all records bad, broken array.
+        r = try c.post("/api/logs", Array("not gzip".utf8), headers: ["Content-Encoding": "gzip"])
+        #expect(r.status == 400 && r.text.contains("bad_encoding"))
+        r = try c.post("/api/logs", Array("x".utf8), headers: ["Content-Encoding": "br"])
+        #expect(r.status == 415)
+        r = try c.post("/api/logs", Array("nope\nstill nope\n".utf8))
+        #expect(r.status == 400 && r.text.contains("invalid_records"))
+        r = try c.post("/api/logs", Array(#"[{"message":"a"},{"message":"#.utf8))
+        #expect(r.status == 400 && r.text.contains("bad_request"))
+
+        // Stats count what is stored and what was accepted.
+        r = try c.get("/api/stats")
+        j = try json(r)
+        #expect(j["entries"] as? Int == 6)
+        let ingest = try #require(j["ingest"] as? [String: Any])
+        #expect(ingest["accepted_total"] as? Int == 6)
+        #expect(ingest["rejected_total"] as? Int == 3)
+
+        // Graceful stop: exit 0, the memtable is flushed to segments, the WAL is emptied.
+        #expect(server.stop() == 0)
+        let walFiles = try FileManager.default.contentsOfDirectory(atPath: data + "/wal")
+        #expect(walFiles.isEmpty, "WAL left behind: \(walFiles)")
+        let segs = FileManager.default.enumerator(atPath: data + "/partitions")!.compactMap { $0 as? String }.filter { $0.hasSuffix(".seg") }
+        #expect(!segs.isEmpty)
+
+        // Restart: everything is still there.
+        let again = try ServerProcess(dataDir: data)
+        r = try again.client.get("/api/logs?q=*&limit=0")
+        #expect(try json(r)["total"] as? Int == 6)
+        #expect(again.stop() == 0)
+    }
+
+    @Test func limitsFromEnvironmentAndYAML() throws {
+        let dir = TemporaryDirectory("strata-serve")
+        try "max_line_bytes: 200\nfsync: interval\n".write(toFile: dir.path + "/strata.yaml", atomically: true, encoding: .utf8)
+        let server = try ServerProcess(dataDir: dir.path + "/data", arguments: ["--config", dir.path + "/strata.yaml"],
+                                       environment: ["STRATA_MAX_BODY_BYTES": "4096"])
+        let c = server.client
+        // Body over the environment's limit: 413, nothing stored.
+        var r = try c.post("/api/logs", [UInt8](repeating: UInt8(ascii: "x"), count: 5000))
+        #expect(r.status == 413, "\(r.text)")
+        #expect(r.text.contains("body_too_large"))
+        // A line over the YAML's limit: 413 naming the line, nothing of the body stored.
+        let long = #"{"message":""# + String(repeating: "y", count: 300) + "\"}"
+        r = try c.post("/api/logs", Array((#"{"message":"short"}"# + "\n" + long + "\n").utf8))
+        #expect(r.status == 413 && r.text.contains("line 2"), "\(r.text)")
+        // A compression bomb stops at the limit.
+        let bomb = try compress([UInt8](repeating: 0x20, count: 1 << 20), with: "gzip")
+        r = try c.post("/api/logs", bomb, headers: ["Content-Encoding": "gzip"])
+        #expect(r.status == 413)
+        r = try c.get("/api/logs?q=*")
+        #expect(try json(r)["total"] as? Int == 0)
+        #expect(server.stop() == 0)
+    }
+
+    @Test func badConfigurationIsRefusedWithTheKeyNamed() throws {
+        let dir = TemporaryDirectory("strata-serve")
+        try "max_lines: 5\n".write(toFile: dir.path + "/strata.yaml", atomically: true, encoding: .utf8)
+        #expect(throws: ServerProcess.Failure.self) {
+            _ = try ServerProcess(dataDir: dir.path + "/data", arguments: ["--config", dir.path + "/strata.yaml"])
+        }
+        do {
+            _ = try ServerProcess(dataDir: dir.path + "/data", environment: ["STRATA_FSYNC": "sometimes"])
+            Issue.record("a bad STRATA_FSYNC was accepted")
+        } catch let ServerProcess.Failure.exitedEarly(status, log) {
+            #expect(status != 0)
+            #expect(log.contains("STRATA_FSYNC") && log.contains("sometimes"), "\(log)")
+        }
+    }
+
+    @Test func acknowledgedEntriesSurviveSIGKILL() throws {
+        let dir = TemporaryDirectory("strata-serve")
+        let data = dir.path + "/data"
+        let server = try ServerProcess(dataDir: data)
+        var acknowledged = 0
+        for batch in 0..<5 {
+            let body = (0..<200).map { #"{"service":"kill","message":"batch \#(batch) line \#($0)"}"# }.joined(separator: "\n")
+            let r = try server.client.post("/api/logs", Array(body.utf8))
+            #expect(r.status == 200)
+            acknowledged += (try json(r)["accepted"] as? Int) ?? 0
+        }
+        #expect(server.stop(signal: SIGKILL) == SIGKILL)
+        let again = try ServerProcess(dataDir: data)
+        #expect(again.startupLog.contains("\(acknowledged) entries replayed from the WAL"), "\(again.startupLog)")
+        let r = try again.client.get("/api/logs?q=service%3Akill&limit=0")
+        #expect(try json(r)["total"] as? Int == acknowledged)
+        #expect(again.stop() == 0)
+    }
+
+    @Test func agentsAndAlerts() throws {
+        let dir = TemporaryDirectory("strata-serve")
+        let data = dir.path + "/data"
+        let server = try ServerProcess(dataDir: data)
+        let c = server.client
+        var r = try c.post("/api/agents/heartbeat", Array(#"{"id":"agent-7","host":"web-7","version":"0.3.1","inputs":[{"path":"/var/log/app.log","offset":1234}]}"#.utf8))
+        #expect(r.status == 200)
+        r = try c.post("/api/agents/heartbeat", Array(#"{"host":"no id"}"#.utf8))
+        #expect(r.status == 400)
+        r = try c.get("/api/agents")
+        let agents = try #require(try json(r)["agents"] as? [[String: Any]])
+        #expect(agents.count == 1)
+        #expect(agents[0]["id"] as? String == "agent-7" && agents[0]["status"] as? String == "online" && agents[0]["host"] as? String == "web-7")
+
+        r = try c.post("/api/alerts", Array(#"{"name":"checkout errors","query":"level:error AND service:checkout","threshold":5,"window":"5m"}"#.utf8))
+        #expect(r.status == 201, "\(r.text)")
+        r = try c.post("/api/alerts", Array(#"{"name":"broken","query":"level:("}"#.utf8))
+        #expect(r.status == 400 && r.text.contains("bad_query"))
+        #expect(server.stop() == 0)
+        // Alert rules persist across restarts.
+        let again = try ServerProcess(dataDir: data)
+        r = try again.client.get("/api/alerts")
+        let alerts = try #require(try json(r)["alerts"] as? [[String: Any]])
+        #expect(alerts.count == 1 && alerts[0]["threshold"] as? Int == 5 && alerts[0]["name"] as? String == "checkout errors")
+        #expect(again.stop() == 0)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A minimal HTTP/1.1 client over a real TCP socket, for tests that talk to a running server
+/// the way any client does (no framework in between). One request per connection
+/// (`Connection: close`); the response is read to EOF; chunked bodies are decoded.
+public struct HTTPTestClient {
+    public struct Response {
+        public var status: Int
+        /// Header names lower-cased.
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case connect(port: Int, errno: Int32)
+        case io(String)
+        case malformed(String)
+        public var description: String {
+            switch self {
+            case .connect(let p, let e): "connect to 127.0.0.1:\(p) failed: \(String(cString: strerror(e)))"
+            case .io(let s): "I/O: \(s)"
+            case .malformed(let s): "malformed response: \(s)"
+            }
+        }
+    }
+
+    public let port: Int
+    public init(port: Int) { self.port = port }
+
+    public func get(_ path: String) throws -> Response { try request("GET", path) }
+
+    public func post(_ path: String, _ body: [UInt8], headers: [String: String] = [:]) throws -> Response {
+        try request("POST", path, headers: headers, body: body)
+    }
+
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Response {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure.io("socket: errno \(errno)") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw Failure.connect(port: port, errno: errno) }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        for (k, v) in headers { head += "\(k): \(v)\r\n" }
+        head += "\r\n"
+        try sendAll(fd, Array(head.utf8) + body)
+        var raw = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { if errno == EINTR { continue }; throw Failure.io("recv: errno \(errno)") }
+            if n == 0 { break }
+            raw.append(contentsOf: buf[0..<n])
+        }
+        return try Self.parse(raw)
+    }
+
+    func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                // The server may answer (413) and close before reading the whole body.
+                if errno == EPIPE || errno == ECONNRESET { return }
+                throw Failure.io("send: errno \(errno)")
+            }
+            off += n
+        }
+    }
+
+    static func parse(_ raw: [UInt8]) throws -> Response {
+        guard let end = (0..<max(0, raw.count - 3)).first(where: { raw[$0] == 13 && raw[$0 + 1] == 10 && raw[$0 + 2] == 13 && raw[$0 + 3] == 10 }) else {
+            throw Failure.malformed("no end of headers in \(raw.count) bytes")
+        }
+        let lines = String(decoding: raw[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.malformed("status line '\(lines[0])'") }
+        var headers = [String: String]()
+        for l in lines.dropFirst() {
+            guard let c = l.firstIndex(of: ":") else { continue }
+            headers[l[..<c].lowercased()] = String(l[l.index(after: c)...]).trimmingCharacters(in: .whitespaces)
+        }
+        var body = Array(raw[(end + 4)...])
+        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            var out = [UInt8](), i = 0
+            while i < body.count {
+                guard let lineEnd = (i..<(body.count - 1)).first(where: { body[$0] == 13 && body[$0 + 1] == 10 }),
+                      let size = Int(String(decoding: body[i..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16) else {
+                    throw Failure.malformed("bad chunk header")
+                }
+                if size == 0 { break }
+                out.append(contentsOf: body[(lineEnd + 2)..<(lineEnd + 2 + size)])
+                i = lineEnd + 2 + size + 2
+            }
+            body = out
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+}
