@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
-APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3
+APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3 python3-venv
 
 .PHONY: deps build release run test bench-ingest bench-query demo clean fuzz
 
@@ -25,6 +25,8 @@ demo: release
 	bash tools/demo.sh "$(DATA_DIR)"
 
 test: deps
+	bash tools/install-test-clients.sh
+	bash tools/install-promtool.sh
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 

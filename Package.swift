@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "StrataEngine", targets: ["StrataEngine"]),
         .library(name: "StrataQuery", targets: ["StrataQuery"]),
         .library(name: "StrataParse", targets: ["StrataParse"]),
+        .library(name: "StrataReceivers", targets: ["StrataReceivers"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
         .library(name: "SegtoolCommands", targets: ["SegtoolCommands"]),
     ],
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -43,11 +46,14 @@ let package = Package(
             "StrataSegment", "StrataWAL", "StrataEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "StrataReceivers", dependencies: ["StrataParse"]),
         .target(name: "StrataServer", dependencies: [
-            "StrataEngine", "StrataQuery", "StrataParse",
+            "StrataEngine", "StrataQuery", "StrataParse", "StrataReceivers",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "StrataCLI", dependencies: [
             "StrataEngine", "StrataQuery", "StrataParse", "StrataSegment", "StrataServer",
@@ -66,6 +72,7 @@ let package = Package(
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataQuery", "StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
         .testTarget(name: "StrataServerTests", dependencies: ["StrataServer", "StrataEngine", "StrataTestSupport"]),
+        .testTarget(name: "StrataReceiversTests", dependencies: ["StrataReceivers", "StrataParse", "StrataTestSupport"]),
         .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
     ]
 )

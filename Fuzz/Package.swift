@@ -10,12 +10,13 @@ let strata: [Target.Dependency] = [
     .product(name: "StrataParse", package: "Strata"),
     .product(name: "StrataQuery", package: "Strata"),
     .product(name: "StrataIndex", package: "Strata"),
+    .product(name: "StrataReceivers", package: "Strata"),
 ]
 
 let package = Package(
     name: "StrataFuzz",
     dependencies: [.package(name: "Strata", path: "..")],
     targets: [
-        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring", "FuzzTermDictionary", "FuzzBatchBody",
+        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring", "FuzzTermDictionary", "FuzzBatchBody", "FuzzElasticBulk", "FuzzLokiPush", "FuzzOTLPLogs",
     ].map { .executableTarget(name: $0, dependencies: strata) }
 )

@@ -7,7 +7,7 @@ SECONDS_EACH=${1:-20}
 shift || true
 cd "$(dirname "$0")/../Fuzz"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs)
 swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
 V=../format-spec/vectors
 CORPUS=${STRATA_CORPUS:-../../shared/corpus}
@@ -34,6 +34,13 @@ for t in "${TARGETS[@]}"; do
             printf '\x00[{"message":"x ] , {","a":{"b":[1,{"c":"}"}]}}, 7 ,{"message":"z"}]' > "$work/a"
             printf '{"message":"gz"}\n' | gzip -c | { printf '\x01'; cat; } > "$work/g"
             printf '{"message":"zs"}\n' | zstd -c -q | { printf '\x03'; cat; } > "$work/z" ;;
+        FuzzElasticBulk)
+            printf '{"index":{"_index":"a","_id":"1"}}\n{"@timestamp":"2026-11-29T00:00:00Z","message":"m","log":{"level":"warn"}}\n{"delete":{"_id":"2"}}\n{"update":{}}\n{"doc":{}}\n' > "$work/b" ;;
+        FuzzLokiPush)
+            printf '{"streams":[{"stream":{"app":"x","level":"error"},"values":[["1795910400000000001","line"],["1795910400000000002","{\\"message\\":\\"j\\",\\"level\\":\\"WARNING\\"}",{"trace_id":"t"}]]}]}' > "$work/l" ;;
+        FuzzOTLPLogs)
+            printf '\x01{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"s"}}]},"scopeLogs":[{"scope":{"name":"n"},"logRecords":[{"timeUnixNano":"1795910400000000000","severityNumber":9,"body":{"kvlistValue":{"values":[{"key":"a","value":{"arrayValue":{"values":[{"intValue":"1"}]}}}]}},"traceId":"5b8efff798038103d269b633813fc60c"}]}]}]}' > "$work/j"
+            printf '\x00\x0a\x1a\x12\x18\x12\x16\x09\x00\x00\x00\x00\x00\x00\x00\x01\x10\x09\x2a\x04\x0a\x02\x68\x69\x4a\x02\xab\xcd' > "$work/p" ;;
         FuzzRoaring) printf '\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x02\x00\x10\x00\x00\x00\x01\x00\x02\x00\x03\x00' > "$work/r1" ;;
         FuzzQueryParser)
             printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q"

@@ -248,7 +248,11 @@ public final class Engine: @unchecked Sendable {
     /// Callers hold `flushLock`, so publications happen in freeze order. On failure the engine
     /// is marked failed (see `failure`).
     private func writeFrozen(_ frozen: FrozenTable) throws(EngineError) {
-        do throws(EngineError) { try writeFrozenUnchecked(frozen) } catch {
+        let t0 = monotonicNanos()
+        do throws(EngineError) {
+            try writeFrozenUnchecked(frozen)
+            options.onFlush?(frozen.table.count, monotonicNanos() - t0)
+        } catch {
             lock.withLock { if failure == nil { failure = .failed("flush: \(error)") } }
             throw error
         }

@@ -13,6 +13,9 @@ public struct EngineOptions: Sendable {
     public var memtableMaxBytes: Int
     /// Flush the memtable once it holds this many distinct field keys (bounds column count).
     public var memtableMaxFieldKeys: Int
+    /// Called after each successful flush with the entries written and its duration in
+    /// nanoseconds (for metrics).
+    public var onFlush: (@Sendable (_ entries: Int, _ nanos: UInt64) -> Void)?
 
     public init(dataDirectory: String, partitionDurationNanos: Int64 = 3_600_000_000_000,
                 wal: WALOptions = WALOptions(), segment: SegmentWriterOptions = SegmentWriterOptions(),

@@ -1,17 +1,17 @@
 import StrataFormat
 
 /// A bounds-checked cursor over JSON text, used by `JSONLineParser`.
-struct JSONScanner {
-    let buf: UnsafeRawBufferPointer
-    var pos = 0
+package struct JSONScanner {
+    package let buf: UnsafeRawBufferPointer
+    package var pos = 0
 
-    init(_ buf: UnsafeRawBufferPointer) { self.buf = buf }
+    package init(_ buf: UnsafeRawBufferPointer) { self.buf = buf }
 
-    var atEnd: Bool { pos >= buf.count }
+    package var atEnd: Bool { pos >= buf.count }
 
-    @inline(__always) func peek() -> UInt8? { pos < buf.count ? buf[pos] : nil }
+    @inline(__always) package func peek() -> UInt8? { pos < buf.count ? buf[pos] : nil }
 
-    mutating func skipSpace() {
+    package mutating func skipSpace() {
         while pos < buf.count {
             switch buf[pos] {
             case 0x20, 0x09, 0x0A, 0x0D: pos += 1
@@ -20,7 +20,7 @@ struct JSONScanner {
         }
     }
 
-    mutating func expect(_ c: UInt8) throws(ParseError) {
+    package mutating func expect(_ c: UInt8) throws(ParseError) {
         guard pos < buf.count, buf[pos] == c else {
             throw ParseError("expected '\(Character(Unicode.Scalar(c)))'", at: pos)
         }
@@ -28,7 +28,7 @@ struct JSONScanner {
     }
 
     /// Reads a string's raw bytes (between the quotes) and whether it contains escapes.
-    mutating func readStringRaw() throws(ParseError) -> (span: UnsafeRawBufferPointer, escaped: Bool) {
+    package mutating func readStringRaw() throws(ParseError) -> (span: UnsafeRawBufferPointer, escaped: Bool) {
         try expect(UInt8(ascii: "\""))
         let start = pos
         var escaped = false
@@ -47,7 +47,7 @@ struct JSONScanner {
     }
 
     /// Decodes the escapes of a raw string span.
-    func decodeString(_ span: UnsafeRawBufferPointer, at offset: Int) throws(ParseError) -> String {
+    package func decodeString(_ span: UnsafeRawBufferPointer, at offset: Int) throws(ParseError) -> String {
         var out = [UInt8]()
         out.reserveCapacity(span.count)
         var i = 0
@@ -101,13 +101,13 @@ struct JSONScanner {
         return String(decoding: out, as: UTF8.self)
     }
 
-    mutating func readBool() throws(ParseError) -> Bool {
+    package mutating func readBool() throws(ParseError) -> Bool {
         if matches("true") { pos += 4; return true }
         if matches("false") { pos += 5; return false }
         throw ParseError("invalid literal", at: pos)
     }
 
-    mutating func readNull() throws(ParseError) {
+    package mutating func readNull() throws(ParseError) {
         guard matches("null") else { throw ParseError("invalid literal", at: pos) }
         pos += 4
     }
@@ -120,7 +120,7 @@ struct JSONScanner {
     }
 
     /// Reads a JSON number as an int (if integral and in range) or a float.
-    mutating func readNumber() throws(ParseError) -> FieldValue {
+    package mutating func readNumber() throws(ParseError) -> FieldValue {
         let start = pos
         if peek() == UInt8(ascii: "-") { pos += 1 }
         var integral = true
@@ -149,7 +149,7 @@ struct JSONScanner {
     }
 
     /// Skips one value (of any type) and returns its byte range.
-    mutating func skipValue(depth: Int = 0) throws(ParseError) -> Range<Int> {
+    package mutating func skipValue(depth: Int = 0) throws(ParseError) -> Range<Int> {
         guard depth < 64 else { throw ParseError("nesting deeper than 64", at: pos) }
         skipSpace()
         let start = pos
@@ -183,7 +183,7 @@ struct JSONScanner {
     }
 
     /// The JSON text in `range` without insignificant whitespace.
-    func compact(_ range: Range<Int>) -> String {
+    package func compact(_ range: Range<Int>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(range.count)
         var inString = false

@@ -34,15 +34,20 @@ public struct APIError: Error, Sendable, Equatable {
     public var code: Code
     public var message: String
     public var position: Int?
+    /// A complete JSON body to answer instead of the error object (e.g. the ingest result of a
+    /// batch whose every record was rejected).
+    public var body: [UInt8]?
 
-    public init(_ code: Code, _ message: String, position: Int? = nil) {
+    public init(_ code: Code, _ message: String, position: Int? = nil, body: [UInt8]? = nil) {
         self.code = code
         self.message = message
         self.position = position
+        self.body = body
     }
 
     /// The JSON body.
     public var json: [UInt8] {
+        if let body { return body }
         var out = [UInt8]()
         out.append(contentsOf: #"{"error":{"code":"#.utf8)
         LogEntryJSON.appendString(code.rawValue, to: &out)

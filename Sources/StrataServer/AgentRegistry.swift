@@ -50,7 +50,7 @@ public final class AgentRegistry: @unchecked Sendable {
                 "heartbeat": a.heartbeat,
             ])
         }
-        let data = (try? JSONSerialization.data(withJSONObject: ["agents": items], options: [.sortedKeys])) ?? Data("{\"agents\":[]}".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: ["agents": items], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{\"agents\":[]}".utf8)
         return [UInt8](data) + [0x0A]
     }
 }

@@ -42,24 +42,24 @@ public final class AlertStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         do {
-            rule["id"] = String(format: "%016llx", UInt64(bitPattern: now) ^ UInt64(rules.count))
+            rule["id"] = String(format: "%016llx", UInt64.random(in: 1...UInt64.max))
             rule["created"] = Timestamp.format(now)
             let next = rules + [rule]
             do {
-                let data = try JSONSerialization.data(withJSONObject: next, options: [.sortedKeys, .prettyPrinted])
+                let data = try JSONSerialization.data(withJSONObject: next, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
                 try FileSystem.writeAtomically([UInt8](data), to: path)
             } catch {
                 throw APIError(.storageUnavailable, "cannot save alert rules to \(path): \(error)")
             }
             rules = next
         }
-        return [UInt8]((try? JSONSerialization.data(withJSONObject: rule, options: [.sortedKeys])) ?? Data()) + [0x0A]
+        return [UInt8]((try? JSONSerialization.data(withJSONObject: rule, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()) + [0x0A]
     }
 
     /// `{"alerts":[…]}` in the order they were added.
     public func json() -> [UInt8] {
         let list = lock.withLock { rules }
-        let data = (try? JSONSerialization.data(withJSONObject: ["alerts": list], options: [.sortedKeys])) ?? Data("{\"alerts\":[]}".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: ["alerts": list], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{\"alerts\":[]}".utf8)
         return [UInt8](data) + [0x0A]
     }
 }

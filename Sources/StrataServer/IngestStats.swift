@@ -11,7 +11,7 @@ public final class IngestStats: @unchecked Sendable {
     private var seconds = [Int64](repeating: -1, count: 60)
     private var entries = [Int](repeating: 0, count: 60)
     private var bytes = [Int](repeating: 0, count: 60)
-    public let startedNanos = wallClockNanos()
+    public let startedMonotonic = monotonicNanos()
 
     public init() {}
 

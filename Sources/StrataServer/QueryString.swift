@@ -1,3 +1,5 @@
+import StrataCodec
+
 /// Parsing of a URL query string (`a=1&q=level%3Aerror+timeout`): `+` is a space and `%XX` a
 /// byte, as HTML forms and every HTTP client library encode them. Later duplicates win.
 public enum QueryString {
@@ -18,19 +20,11 @@ public enum QueryString {
         bytes.reserveCapacity(s.utf8.count)
         let u = Array(s.utf8)
         var i = 0
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x41...0x46: c - 0x41 + 10
-            case 0x61...0x66: c - 0x61 + 10
-            default: nil
-            }
-        }
         while i < u.count {
             let c = u[i]
             if c == UInt8(ascii: "+") {
                 bytes.append(0x20)
-            } else if c == UInt8(ascii: "%"), i + 2 < u.count, let h = hex(u[i + 1]), let l = hex(u[i + 2]) {
+            } else if c == UInt8(ascii: "%"), i + 2 < u.count, let h = Hex.value(of: u[i + 1]), let l = Hex.value(of: u[i + 2]) {
                 bytes.append(h << 4 | l)
                 i += 2
             } else {

@@ -56,7 +56,10 @@ public struct ServerConfig: Sendable, Equatable {
         case "max_line_bytes": maxLineBytes = try int()
         case "max_query_limit": maxQueryLimit = try int()
         case "max_concurrent_ingests": maxConcurrentIngests = try int()
-        case "flush_interval_seconds": flushIntervalSeconds = try int()
+        case "flush_interval_seconds":
+            let v = try int()
+            guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }
+            flushIntervalSeconds = v
         default: throw .unknownKey(origin: origin, key: key, known: Self.keys)
         }
     }

@@ -12,7 +12,8 @@ import StrataWAL
 /// `strata serve`: the engine behind the HTTP API of DESIGN §4.
 ///
 /// Routes: `POST /api/logs`, `GET /api/logs`, `GET /api/logs/{id}`, `GET /api/stats`,
-/// `POST /api/agents/heartbeat`, `GET /api/agents`, `POST|GET /api/alerts`, `GET /health`.
+/// `POST /api/agents/heartbeat`, `GET /api/agents`, `POST|GET /api/alerts`, `GET /health`, and
+/// the compatibility receivers of `ProtocolRoutes.swift` (Elasticsearch, Loki, OTLP).
 /// Every error is `{"error":{"code","message"}}` (see `APIError`). Blocking engine work runs
 /// off the request threads (`Offload`). Shutdown (SIGTERM/SIGINT) stops accepting requests,
 /// lets running ones finish, then flushes and closes the engine.
@@ -21,6 +22,7 @@ public final class StrataServer: Sendable {
     public let engine: Engine
     let executor: QueryExecutor
     let stats = IngestStats()
+    public let metrics: ServerMetrics
     let agents = AgentRegistry()
     let alerts: AlertStore
     let ingestSlots: IngestSlots
@@ -29,7 +31,11 @@ public final class StrataServer: Sendable {
     public init(config: ServerConfig) throws {
         try config.validate()
         self.config = config
-        let options = EngineOptions(dataDirectory: config.dataDir, wal: WALOptions(fsync: FsyncPolicy(config.fsync)!))
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        var options = EngineOptions(dataDirectory: config.dataDir,
+                                    wal: WALOptions(fsync: FsyncPolicy(config.fsync)!, onSync: { metrics.walSynced(nanos: $0) }))
+        options.onFlush = { metrics.flushed(entries: $0, nanos: $1) }
         engine = try Engine(options: options)
         executor = QueryExecutor(engine: engine)
         alerts = try AlertStore(path: config.dataDir + "/alerts.json")
@@ -49,24 +55,34 @@ public final class StrataServer: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(config.flushIntervalSeconds) * 1_000_000_000)
                 if Task.isCancelled { break }
-                if engine.unflushedCount > 0 { _ = try? await Offload.run { () throws(EngineError) in try engine.flush() } }
+                guard engine.unflushedCount > 0 else { continue }
+                do throws(EngineError) { try await Offload.run { () throws(EngineError) in try engine.flush() } } catch {
+                    // Writes now fail with 503 until a restart replays the WAL; say why once.
+                    FileLog.error("strata: background flush failed: \(error)")
+                }
             }
         }
-        defer { flusher.cancel() }
-        do {
-            try await app.runService()
-        } catch {
-            try? engine.close()
-            throw error
+        var failure: Error?
+        do { try await app.runService() } catch { failure = error }
+        flusher.cancel()
+        _ = await flusher.result
+        do throws(EngineError) { try engine.close() } catch {
+            if failure == nil { failure = error }
         }
-        try engine.close()
+        if let failure { throw failure }
     }
 
     // MARK: - Routes
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: JSONErrors())
         router.get("/health") { _, _ in Self.json(Array("{\"status\":\"ok\"}\n".utf8)) }
+        router.get("/metrics") { [self] _, _ in
+            let text = metrics.exposition(engine: engine, walBytes: walBytes())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        }
         router.post("/api/logs") { [self] request, _ in await respond { () async throws(APIError) in try await ingest(request) } }
         router.get("/api/logs") { [self] request, _ in await respond { () async throws(APIError) in try await search(request) } }
         router.get("/api/logs/:id") { [self] _, context in
@@ -88,6 +104,7 @@ public final class StrataServer: Sendable {
             await respond(status: .created) { () async throws(APIError) in try alerts.add(try await collect(request, limit: 1 << 20)) }
         }
         router.get("/api/alerts") { [self] _, _ in await respond { () async throws(APIError) in alerts.json() } }
+        addProtocolRoutes(router)
         return router
     }
 
@@ -124,23 +141,7 @@ public final class StrataServer: Sendable {
             throw APIError(.overloaded, "too many ingest requests in progress (\(config.maxConcurrentIngests)); retry later")
         }
         defer { ingestSlots.release() }
-        var body = try await collect(request, limit: config.maxBodyBytes)
-        let wireBytes = body.count
-        if let enc = request.headers[.contentEncoding]?.lowercased(), enc != "identity" {
-            guard let e = StreamDecompression.Encoding(rawValue: enc == "x-gzip" ? "gzip" : enc) else {
-                throw APIError(.unsupportedMediaType, "Content-Encoding '\(enc)' is not supported (gzip, deflate, zstd)")
-            }
-            do throws(StreamDecompression.Failure) {
-                body = try withBytes(body) { (p: UnsafeRawBufferPointer) throws(StreamDecompression.Failure) in
-                    try StreamDecompression.decompress(p, encoding: e, limit: config.maxBodyBytes)
-                }
-            } catch {
-                switch error {
-                case .tooLarge: throw APIError(.bodyTooLarge, "decompressed body exceeds \(config.maxBodyBytes) bytes")
-                case .invalid: throw APIError(.badEncoding, error.description)
-                }
-            }
-        }
+        let (body, wireBytes) = try await decodedBody(request)
         let defaults = ParseDefaults(receivedAtNanos: wallClockNanos())
         let maxLine = config.maxLineBytes
         let parsed: BatchBody
@@ -154,20 +155,11 @@ public final class StrataServer: Sendable {
             case .malformedArray: throw APIError(.badRequest, error.description + "; nothing of this request was stored")
             }
         }
-        if !parsed.entries.isEmpty {
-            let engine = self.engine
-            let entries = parsed.entries
-            do throws(EngineError) {
-                _ = try await Offload.run { () throws(EngineError) in try engine.append(entries) }
-            } catch {
-                stats.record(accepted: 0, rejected: parsed.rejected + parsed.entries.count, bytes: wireBytes)
-                switch error {
-                case .invalidEntry(let i, let reason): throw APIError(.invalidRecords, "record \(i): \(reason); nothing was stored")
-                default: throw APIError(.storageUnavailable, "the store cannot accept writes: \(error); nothing of this request was stored")
-                }
-            }
+        do throws(APIError) { try await store(parsed.entries) } catch {
+            recordIngest(.api, accepted: 0, rejected: parsed.rejected + parsed.entries.count, bytes: wireBytes)
+            throw error
         }
-        stats.record(accepted: parsed.entries.count, rejected: parsed.rejected, bytes: wireBytes)
+        recordIngest(.api, accepted: parsed.entries.count, rejected: parsed.rejected, bytes: wireBytes)
         var out = Array("{\"accepted\":\(parsed.entries.count),\"rejected\":\(parsed.rejected),\"errors\":[".utf8)
         for (i, e) in parsed.errors.enumerated() {
             if i > 0 { out.append(0x2C) }
@@ -177,9 +169,59 @@ public final class StrataServer: Sendable {
         }
         out.append(contentsOf: "]}\n".utf8)
         if parsed.entries.isEmpty && parsed.rejected > 0 {
-            throw APIError(.invalidRecords, "all \(parsed.rejected) records were rejected; first: record \(parsed.errors[0].index): \(parsed.errors[0].reason)")
+            // Nothing stored: 400, with the same body (every rejected record and its reason).
+            throw APIError(.invalidRecords, "all \(parsed.rejected) records were rejected", body: out)
         }
         return out
+    }
+
+    /// The request body, decompressed per `Content-Encoding`, within `maxBodyBytes` both on
+    /// the wire and decompressed; with the number of bytes received.
+    func decodedBody(_ request: Request) async throws(APIError) -> (body: [UInt8], wireBytes: Int) {
+        let body = try await collect(request, limit: config.maxBodyBytes)
+        guard let enc = request.headers[.contentEncoding]?.lowercased(), enc != "identity" else { return (body, body.count) }
+        guard let e = StreamDecompression.Encoding(rawValue: enc == "x-gzip" ? "gzip" : enc) else {
+            throw APIError(.unsupportedMediaType, "Content-Encoding '\(enc)' is not supported (gzip, deflate, zstd)")
+        }
+        let limit = config.maxBodyBytes
+        do throws(StreamDecompression.Failure) {
+            let out = try withBytes(body) { (p: UnsafeRawBufferPointer) throws(StreamDecompression.Failure) in
+                try StreamDecompression.decompress(p, encoding: e, limit: limit)
+            }
+            return (out, body.count)
+        } catch {
+            switch error {
+            case .tooLarge: throw APIError(.bodyTooLarge, "decompressed body exceeds \(limit) bytes")
+            case .invalid: throw APIError(.badEncoding, error.description)
+            }
+        }
+    }
+
+    /// Counts an ingest request in `/api/stats` and in the metrics.
+    func recordIngest(_ p: IngestProtocol, accepted: Int, rejected: Int, bytes: Int) {
+        stats.record(accepted: accepted, rejected: rejected, bytes: bytes)
+        metrics.ingested(p, accepted: accepted, rejected: rejected, bytes: bytes)
+    }
+
+    /// Bytes of the WAL files now.
+    func walBytes() -> Int {
+        ((try? FileSystem.listDirectory(engine.walDirectory)) ?? []).reduce(0) {
+            $0 + Int((try? FileSystem.fileSize(engine.walDirectory + "/" + $1)) ?? 0)
+        }
+    }
+
+    /// Appends `entries` durably (WAL under the fsync policy) off the request threads.
+    func store(_ entries: [LogEntry]) async throws(APIError) {
+        guard !entries.isEmpty else { return }
+        let engine = self.engine
+        do throws(EngineError) {
+            _ = try await Offload.run { () throws(EngineError) in try engine.append(entries) }
+        } catch {
+            switch error {
+            case .invalidEntry(let i, let reason): throw APIError(.invalidRecords, "record \(i): \(reason); nothing was stored")
+            default: throw APIError(.storageUnavailable, "the store cannot accept writes: \(error); the request was not acknowledged (retry it)")
+            }
+        }
     }
 
     // MARK: - Search
@@ -196,7 +238,7 @@ public final class StrataServer: Sendable {
             guard let v = TimeSpec.parse(t, now: now) else { throw APIError(.badRequest, "cannot parse to='\(t)' (RFC 3339, 'now' or relative like -15m)") }
             to = v
         }
-        var limit = 100
+        var limit = min(100, config.maxQueryLimit)
         if let l = params["limit"], !l.isEmpty {
             guard let v = Int(l), v >= 0 else { throw APIError(.badRequest, "limit must be a non-negative integer, got '\(l)'") }
             guard v <= config.maxQueryLimit else { throw APIError(.badRequest, "limit \(v) exceeds the maximum \(config.maxQueryLimit); page with cursor instead") }
@@ -210,12 +252,15 @@ public final class StrataServer: Sendable {
         let searchRequest = SearchRequest(query: params["q"] ?? "", fromNanos: from, toNanos: to, limit: limit, before: before)
         let executor = self.executor
         let result: SearchResult
+        let t0 = monotonicNanos()
         do throws(QueryExecutor.SearchError) {
             result = try await Offload.run { () throws(QueryExecutor.SearchError) in try executor.search(searchRequest) }
+            metrics.searched(nanos: monotonicNanos() - t0, failed: false)
         } catch {
+            metrics.searched(nanos: monotonicNanos() - t0, failed: true)
             switch error {
             case .syntax(let e): throw APIError(.badQuery, e.message, position: e.position)
-            default: throw APIError(.storageUnavailable, "the search failed: \(error)")
+            default: throw APIError(.internalError, "the search failed reading the store: \(error)")
             }
         }
         var out = [UInt8]()
@@ -245,9 +290,7 @@ public final class StrataServer: Sendable {
         let unflushed = engine.unflushedCount
         let segmentRows = m.segments.reduce(0) { $0 + Int($1.rowCount) }
         let segmentBytes = m.segments.reduce(0) { $0 + Int($1.sizeInBytes) }
-        let walBytes = ((try? FileSystem.listDirectory(engine.walDirectory)) ?? []).reduce(0) {
-            $0 + Int((try? FileSystem.fileSize(engine.walDirectory + "/" + $1)) ?? 0)
-        }
+        let walBytes = walBytes()
         let partitions = Set(m.segments.map(\.partitionStartNanos)).count
         let oldest = m.segments.map(\.minTimestampNanos).min()
         let newest = m.segments.map(\.maxTimestampNanos).max()
@@ -261,7 +304,7 @@ public final class StrataServer: Sendable {
         "oldest":\(ts(oldest)),"newest":\(ts(newest)),\
         "ingest":{"accepted_total":\(s.acceptedTotal),"rejected_total":\(s.rejectedTotal),"bytes_total":\(s.bytesTotal),\
         "entries_per_second_1m":\(rate(s.entriesPerSecond)),"bytes_per_second_1m":\(rate(s.bytesPerSecond))},\
-        "uptime_seconds":\((wallClockNanos() - stats.startedNanos) / 1_000_000_000)}
+        "uptime_seconds":\((monotonicNanos() - stats.startedMonotonic) / 1_000_000_000)}
 
         """
         return Array(text.utf8)

@@ -23,8 +23,12 @@ public struct WALOptions: Sendable {
     /// Rotate to a new file once the current one reaches this size.
     public var maxFileBytes: Int
 
-    public init(fsync: FsyncPolicy = .always, maxFileBytes: Int = 64 << 20) {
+    /// Called after every fsync of the WAL with its duration in nanoseconds (for metrics).
+    public var onSync: (@Sendable (UInt64) -> Void)?
+
+    public init(fsync: FsyncPolicy = .always, maxFileBytes: Int = 64 << 20, onSync: (@Sendable (UInt64) -> Void)? = nil) {
         self.fsync = fsync
         self.maxFileBytes = maxFileBytes
+        self.onSync = onSync
     }
 }

@@ -113,7 +113,7 @@ public final class WALWriter: @unchecked Sendable {
         var error: IOError? = nil
         do {
             try handle.write(batch)
-            if sync { try handle.syncData() }
+            if sync { try timedSync(handle) }
         } catch let e {
             error = e
         }
@@ -132,6 +132,13 @@ public final class WALWriter: @unchecked Sendable {
         if fileSize >= options.maxFileBytes { try rotateLocked() }
     }
 
+    private func timedSync(_ handle: FileHandle) throws(IOError) {
+        guard let observe = options.onSync else { return try handle.syncData() }
+        let t0 = monotonicNanos()
+        try handle.syncData()
+        observe(monotonicNanos() - t0)
+    }
+
     private func syncIfDirty() {
         lock.lock()
         defer { lock.unlock() }
@@ -140,7 +147,7 @@ public final class WALWriter: @unchecked Sendable {
             try? lead(sync: true)
         } else if durableTicket < writtenTicket {
             let upTo = writtenTicket
-            do { try file.syncData(); durableTicket = upTo } catch { failure = error; lock.broadcast() }
+            do { try timedSync(file); durableTicket = upTo } catch { failure = error; lock.broadcast() }
         }
     }
 

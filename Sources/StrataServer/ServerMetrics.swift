@@ -1,0 +1,87 @@
+import Prometheus
+import StrataEngine
+import StrataIO
+
+/// What ingests entries: the label `protocol` of the ingest metrics.
+public enum IngestProtocol: String, CaseIterable, Sendable {
+    case api, elasticsearch, loki, otlp
+}
+
+/// The server's self-monitoring in Prometheus text format (`GET /metrics`), kept in a
+/// swift-prometheus registry. Counters are updated as things happen; store gauges (segments,
+/// partitions, bytes, unflushed entries) are read from the engine at each scrape.
+///
+/// Names follow Prometheus conventions (`_total` counters, base units: seconds, bytes), each
+/// with HELP text, so `promtool check metrics` passes.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let accepted: [IngestProtocol: Counter]
+    private let rejected: [IngestProtocol: Counter]
+    private let bytes: [IngestProtocol: Counter]
+    let walFsync: DurationHistogram
+    let flush: DurationHistogram
+    let query: DurationHistogram
+    private let flushedEntries: Counter
+    private let segments: Gauge
+    private let partitions: Gauge
+    private let diskBytes: Gauge
+    private let unflushed: Gauge
+    private let queryErrors: Counter
+
+    public init() {
+        var a = [IngestProtocol: Counter](), r = a, b = a
+        for p in IngestProtocol.allCases {
+            let l = [("protocol", p.rawValue)]
+            a[p] = registry.makeCounter(name: "strata_ingest_entries_accepted_total", labels: l, help: "Entries stored, by ingest protocol.")
+            r[p] = registry.makeCounter(name: "strata_ingest_entries_rejected_total", labels: l, help: "Records refused (malformed or over a limit), by ingest protocol.")
+            b[p] = registry.makeCounter(name: "strata_ingest_bytes_total", labels: l, help: "Request body bytes received (as sent, before decompression), by ingest protocol.")
+        }
+        accepted = a
+        rejected = r
+        bytes = b
+        let fast: [Duration] = [.microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                                .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                .milliseconds(100), .milliseconds(250), .seconds(1)]
+        let slow: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
+        walFsync = registry.makeDurationHistogram(name: "strata_wal_fsync_duration_seconds", buckets: fast, help: "Duration of WAL fsyncs.")
+        flush = registry.makeDurationHistogram(name: "strata_flush_duration_seconds", buckets: slow, help: "Duration of memtable flushes to segments.")
+        query = registry.makeDurationHistogram(name: "strata_query_duration_seconds", buckets: fast, help: "Duration of searches (GET /api/logs).")
+        flushedEntries = registry.makeCounter(name: "strata_flushed_entries_total", help: "Entries written from the memtable to segments.")
+        queryErrors = registry.makeCounter(name: "strata_query_errors_total", help: "Searches that failed (bad query or unreadable store).")
+        segments = registry.makeGauge(name: "strata_segments", help: "Live segments.")
+        partitions = registry.makeGauge(name: "strata_partitions", help: "Time partitions holding live segments.")
+        diskBytes = registry.makeGauge(name: "strata_disk_bytes", help: "Bytes of live segments and WAL files.")
+        unflushed = registry.makeGauge(name: "strata_unflushed_entries", help: "Entries in the WAL and memtable, not yet in segments.")
+    }
+
+    public func ingested(_ p: IngestProtocol, accepted a: Int, rejected r: Int, bytes n: Int) {
+        if a > 0 { accepted[p]!.increment(by: Int64(a)) }
+        if r > 0 { rejected[p]!.increment(by: Int64(r)) }
+        if n > 0 { bytes[p]!.increment(by: Int64(n)) }
+    }
+
+    public func flushed(entries: Int, nanos: UInt64) {
+        flushedEntries.increment(by: Int64(entries))
+        flush.record(.nanoseconds(Int64(nanos)))
+    }
+
+    public func walSynced(nanos: UInt64) { walFsync.record(.nanoseconds(Int64(nanos))) }
+
+    public func searched(nanos: UInt64, failed: Bool) {
+        query.record(.nanoseconds(Int64(nanos)))
+        if failed { queryErrors.increment() }
+    }
+
+    /// The exposition, with the store gauges read from `engine` now.
+    public func exposition(engine: Engine, walBytes: Int) -> [UInt8] {
+        let m = engine.currentManifest
+        segments.set(Double(m.segments.count))
+        partitions.set(Double(Set(m.segments.map(\.partitionStartNanos)).count))
+        diskBytes.set(Double(m.segments.reduce(0) { $0 + Int($1.sizeInBytes) } + walBytes))
+        unflushed.set(Double(engine.unflushedCount))
+        var out = [UInt8]()
+        registry.emit(into: &out)
+        return out
+    }
+}
