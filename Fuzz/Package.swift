@@ -17,6 +17,6 @@ let package = Package(
     name: "StrataFuzz",
     dependencies: [.package(name: "Strata", path: "..")],
     targets: [
-        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring", "FuzzTermDictionary", "FuzzBatchBody", "FuzzElasticBulk", "FuzzLokiPush", "FuzzOTLPLogs",
+        "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring", "FuzzTermDictionary", "FuzzBatchBody", "FuzzElasticBulk", "FuzzLokiPush", "FuzzOTLPLogs", "FuzzSyslog", "FuzzForward",
     ].map { .executableTarget(name: $0, dependencies: strata) }
 )

@@ -7,7 +7,7 @@ SECONDS_EACH=${1:-20}
 shift || true
 cd "$(dirname "$0")/../Fuzz"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs FuzzSyslog FuzzForward)
 swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
 V=../format-spec/vectors
 CORPUS=${STRATA_CORPUS:-../../shared/corpus}
@@ -41,6 +41,13 @@ for t in "${TARGETS[@]}"; do
         FuzzOTLPLogs)
             printf '\x01{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"s"}}]},"scopeLogs":[{"scope":{"name":"n"},"logRecords":[{"timeUnixNano":"1795910400000000000","severityNumber":9,"body":{"kvlistValue":{"values":[{"key":"a","value":{"arrayValue":{"values":[{"intValue":"1"}]}}}]}},"traceId":"5b8efff798038103d269b633813fc60c"}]}]}]}' > "$work/j"
             printf '\x00\x0a\x1a\x12\x18\x12\x16\x09\x00\x00\x00\x00\x00\x00\x00\x01\x10\x09\x2a\x04\x0a\x02\x68\x69\x4a\x02\xab\xcd' > "$work/p" ;;
+        FuzzSyslog)
+            printf '\x10<165>1 2003-10-11T22:14:15.003Z host app - ID47 [ex@32473 iut="3" src="A\\"x\\]"] msg\n' > "$work/a"
+            printf '\x05%s' "64 <133>Nov 29 02:15:48 vm demoapp: message 1 of 3: caf\xc3\xa9 key=value" > "$work/b"
+            printf '\x00<30>Nov  9 08:01:02 web-1 sshd[4242]: Accepted\r\n<13>x\n' > "$work/c" ;;
+        FuzzForward)
+            printf '\x07\x93\xa8app.demo\xce\x6b\x0b\x8a\xec\x83\xa7message\xa5hello\xa5level\xa4info\xa3seq\x01' > "$work/m"
+            printf '\x03\x93\xa2fw\x91\x92\xd7\x00\x6b\x0b\x8a\xec\x03\x6b\x46\x38\x81\xa3log\xa1x\x81\xa5chunk\xa3c-1' > "$work/f" ;;
         FuzzRoaring) printf '\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x02\x00\x10\x00\x00\x00\x01\x00\x02\x00\x03\x00' > "$work/r1" ;;
         FuzzQueryParser)
             printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q"

@@ -11,6 +11,7 @@ REQS=(
     "opentelemetry-sdk==1.45.1"
     "opentelemetry-exporter-otlp-proto-http==1.45.1"
     "opentelemetry-exporter-otlp-json-http==0.66b1"
+    "fluent-logger==0.11.1"                         # Fluentd forward (Message mode, EventTime)
 )
 STAMP=.venv-clients/.installed
 WANT=$(printf '%s\n' "${REQS[@]}")

@@ -34,6 +34,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes after decompression (e.g. 64MiB).")
     var maxBodyBytes: String?
 
+    @Option(help: "Syslog over UDP listen address host:port (RFC 3164/5424).")
+    var syslogUdp: String?
+
+    @Option(help: "Syslog over TCP listen address host:port (RFC 6587 octet counting or LF framing).")
+    var syslogTcp: String?
+
+    @Option(help: "Fluentd forward protocol listen address host:port.")
+    var forward: String?
+
     func run() async throws {
         var merged = ServerConfig()
         let path = config ?? (FileSystem.exists("strata.yaml") ? "strata.yaml" : nil)
@@ -56,14 +65,21 @@ struct ServeCommand: AsyncParsableCommand {
         if let http { try merged.set("http", http, from: "--http") }
         if let fsync { try merged.set("fsync", fsync, from: "--fsync") }
         if let maxBodyBytes { try merged.set("max_body_bytes", maxBodyBytes, from: "--max-body-bytes") }
+        if let syslogUdp { try merged.set("syslog_udp", syslogUdp, from: "--syslog-udp") }
+        if let syslogTcp { try merged.set("syslog_tcp", syslogTcp, from: "--syslog-tcp") }
+        if let forward { try merged.set("forward", forward, from: "--forward") }
         try merged.validate()
         let cfg = merged
         let server = try StrataServer(config: cfg)
         let started = monotonicNanos()
-        try await server.run { port in
-            let (host, _) = ServerConfig.splitAddress(cfg.http)!
+        try await server.run { l in
+            let host = ServerConfig.splitAddress(cfg.http)!.host
             let ms = Double(monotonicNanos() - started) / 1e6
-            printError("strata: listening on http://\(host):\(port) (data \(cfg.dataDir), \(server.engine.unflushedCount) entries replayed from the WAL, ready in \(formatFixed(ms, 1)) ms)")
+            var also = ""
+            if let p = l.syslogUDP { also += ", syslog udp \(ServerConfig.splitAddress(cfg.syslogUDP)!.host):\(p)" }
+            if let p = l.syslogTCP { also += ", syslog tcp \(ServerConfig.splitAddress(cfg.syslogTCP)!.host):\(p)" }
+            if let p = l.forward { also += ", forward \(ServerConfig.splitAddress(cfg.forward)!.host):\(p)" }
+            printError("strata: listening on http://\(host):\(l.http)\(also) (data \(cfg.dataDir), \(server.engine.unflushedCount) entries replayed from the WAL, ready in \(formatFixed(ms, 1)) ms)")
         }
         printError("strata: stopped; everything acknowledged is in segments")
     }

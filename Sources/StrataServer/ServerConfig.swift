@@ -23,12 +23,17 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxConcurrentIngests = 64
     /// Flush the memtable to segments at least this often (seconds) when it holds entries.
     public var flushIntervalSeconds = 300
+    /// Syslog over UDP / TCP listen addresses (`host:port`); empty: off.
+    public var syslogUDP = ""
+    public var syslogTCP = ""
+    /// Fluentd forward protocol listen address; empty: off.
+    public var forward = ""
 
     public init() {}
 
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
-                              "max_concurrent_ingests", "flush_interval_seconds"]
+                              "max_concurrent_ingests", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
     public mutating func set(_ key: String, _ value: String, from origin: String) throws(ConfigError) {
@@ -60,6 +65,15 @@ public struct ServerConfig: Sendable, Equatable {
             let v = try int()
             guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }
             flushIntervalSeconds = v
+        case "syslog_udp", "syslog_tcp", "forward":
+            guard value.isEmpty || Self.splitAddress(value) != nil else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "host:port with a port 0-65535, or empty for off")
+            }
+            switch key {
+            case "syslog_udp": syslogUDP = value
+            case "syslog_tcp": syslogTCP = value
+            default: forward = value
+            }
         default: throw .unknownKey(origin: origin, key: key, known: Self.keys)
         }
     }
@@ -76,11 +90,12 @@ public struct ServerConfig: Sendable, Equatable {
         for (k, v) in map {
             guard let key = k.string else { throw .syntax(path: path, detail: "setting names must be strings") }
             if key == "listen", let inner = v.mapping {
+                let names = ["http": "http", "syslog_udp": "syslog_udp", "syslog_tcp": "syslog_tcp", "forward": "forward"]
                 for (lk, lv) in inner {
-                    guard lk.string == "http", let s = lv.string else {
-                        throw .unknownKey(origin: path, key: "listen.\(lk.string ?? "?")", known: ["listen.http"])
+                    guard let name = lk.string.flatMap({ names[$0] }), let s = lv.string else {
+                        throw .unknownKey(origin: path, key: "listen.\(lk.string ?? "?")", known: names.keys.sorted().map { "listen." + $0 })
                     }
-                    try set("http", s, from: path)
+                    try set(name, s, from: path)
                 }
                 continue
             }

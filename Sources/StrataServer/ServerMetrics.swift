@@ -4,7 +4,7 @@ import StrataIO
 
 /// What ingests entries: the label `protocol` of the ingest metrics.
 public enum IngestProtocol: String, CaseIterable, Sendable {
-    case api, elasticsearch, loki, otlp
+    case api, elasticsearch, loki, otlp, syslog, forward
 }
 
 /// The server's self-monitoring in Prometheus text format (`GET /metrics`), kept in a

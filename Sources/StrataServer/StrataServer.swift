@@ -26,6 +26,8 @@ public final class StrataServer: Sendable {
     let agents = AgentRegistry()
     let alerts: AlertStore
     let ingestSlots: IngestSlots
+    /// Batches entries of the stream listeners (syslog, forward) into the engine.
+    let sink: EntrySink
 
     /// Opens the data directory (replaying its WAL); does not listen yet.
     public init(config: ServerConfig) throws {
@@ -40,16 +42,60 @@ public final class StrataServer: Sendable {
         executor = QueryExecutor(engine: engine)
         alerts = try AlertStore(path: config.dataDir + "/alerts.json")
         ingestSlots = IngestSlots(limit: config.maxConcurrentIngests)
+        let stats = self.stats
+        sink = EntrySink(engine: engine) { p, accepted, rejected in
+            stats.record(accepted: accepted, rejected: rejected, bytes: 0)
+            metrics.ingested(p, accepted: accepted, rejected: rejected, bytes: 0)
+        }
     }
 
-    /// Listens until SIGTERM/SIGINT, then drains and closes the engine. `onListening` receives
-    /// the bound port (useful with port 0).
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// The addresses the server listens on (ports resolved when 0 was asked for).
+    public struct Listening: Sendable {
+        public var http: Int
+        public var syslogUDP: Int?
+        public var syslogTCP: Int?
+        public var forward: Int?
+    }
+
+    /// Listens until SIGTERM/SIGINT, then stops the listeners, writes what they queued, and
+    /// flushes and closes the engine. `onListening` is called once every listener is bound.
+    public func run(onListening: @escaping @Sendable (Listening) async -> Void = { _ in }) async throws {
         let (host, port) = ServerConfig.splitAddress(config.http)!
+        // Stream listeners first, so their ports are known when the HTTP server reports ready.
+        var streams = [Channel]()
+        var listening = Listening(http: port)
+        do {
+            if let (h, p) = ServerConfig.splitAddress(config.syslogUDP) {
+                let ch = try await SyslogListeners.udp(host: h, port: p, sink: sink)
+                streams.append(ch)
+                listening.syslogUDP = ch.localAddress?.port
+            }
+            if let (h, p) = ServerConfig.splitAddress(config.syslogTCP) {
+                let ch = try await SyslogListeners.tcp(host: h, port: p, sink: sink)
+                streams.append(ch)
+                listening.syslogTCP = ch.localAddress?.port
+            }
+            if let (h, p) = ServerConfig.splitAddress(config.forward) {
+                let ch = try await ForwardListener.tcp(host: h, port: p, sink: sink)
+                streams.append(ch)
+                let bound = ch.localAddress?.port ?? p
+                listening.forward = bound
+                streams.append(try await ForwardListener.heartbeat(host: h, port: bound))
+            }
+        } catch {
+            for ch in streams { try? await ch.close() }
+            try? engine.close()
+            throw error
+        }
+        let ready = listening
         let app = Application(
             router: buildRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "strata"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
+            onServerRunning: { channel in
+                var l = ready
+                l.http = channel.localAddress?.port ?? port
+                await onListening(l)
+            })
         let flusher = Task.detached { [engine, config] in
             // Bounded staleness of the WAL: segments are written at least every interval.
             while !Task.isCancelled {
@@ -64,6 +110,8 @@ public final class StrataServer: Sendable {
         }
         var failure: Error?
         do { try await app.runService() } catch { failure = error }
+        for ch in streams { try? await ch.close() }
+        sink.drain()
         flusher.cancel()
         _ = await flusher.result
         do throws(EngineError) { try engine.close() } catch {

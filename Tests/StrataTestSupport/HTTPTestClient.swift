@@ -38,17 +38,8 @@ public struct HTTPTestClient {
     }
 
     public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.io("socket: errno \(errno)") }
+        let fd = try connectLoopback(port: port)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { throw Failure.connect(port: port, errno: errno) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         head += "\r\n"
@@ -106,4 +97,45 @@ public struct HTTPTestClient {
         }
         return Response(status: status, headers: headers, body: body)
     }
+}
+
+/// Sends `bytes` over a new TCP connection to 127.0.0.1:`port`, then reads until `complete`
+/// says the answer is whole (or the peer closes); returns what was read.
+public func tcpExchange(port: Int, send bytes: [UInt8], until complete: ([UInt8]) -> Bool) throws -> [UInt8] {
+    let fd = try connectLoopback(port: port)
+    defer { close(fd) }
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+        guard n > 0 else { throw HTTPTestClient.Failure.io("send: errno \(errno)") }
+        off += n
+    }
+    var got = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while !complete(got) {
+        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        got.append(contentsOf: buf[0..<n])
+    }
+    return got
+}
+
+/// A TCP socket connected to 127.0.0.1:`port` (the caller closes it).
+public func connectLoopback(port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HTTPTestClient.Failure.io("socket: errno \(errno)") }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let rc = withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard rc == 0 else {
+        let e = errno
+        close(fd)
+        throw HTTPTestClient.Failure.connect(port: port, errno: e)
+    }
+    return fd
 }

@@ -9,6 +9,10 @@ import Glibc
 public final class ServerProcess {
     public let process: Process
     public let port: Int
+    /// Ports of the stream listeners, when enabled.
+    public let syslogUDPPort: Int?
+    public let syslogTCPPort: Int?
+    public let forwardPort: Int?
     public let client: HTTPTestClient
     private let stderrPipe: Pipe
     /// Everything the server wrote to stderr up to the listening line.
@@ -63,6 +67,13 @@ public final class ServerProcess {
             }
         }
         port = found!
+        func listener(_ name: String) -> Int? {
+            guard let r = log.range(of: name + #" 127\.0\.0\.1:([0-9]+)"#, options: .regularExpression) else { return nil }
+            return Int(log[r][log[r].index(after: log[r].lastIndex(of: ":")!)...])
+        }
+        syslogUDPPort = listener("syslog udp")
+        syslogTCPPort = listener("syslog tcp")
+        forwardPort = listener("forward")
         client = HTTPTestClient(port: port)
         startupLog = log
         // Keep draining stderr so the server never blocks on a full pipe.

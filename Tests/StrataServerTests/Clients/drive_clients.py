@@ -2,7 +2,7 @@
 `strata serve` on 127.0.0.1:PORT, N records each, and prints a JSON summary of what each client
 reported. Any client error (an exception, a refused response) exits non-zero with the reason.
 
-Usage: drive_clients.py PORT N
+Usage: drive_clients.py PORT N [FORWARD_PORT]
 """
 import json
 import logging
@@ -83,6 +83,19 @@ def otlp(name, exporter):
         raise Failing(f"{name}: exporter results {results}")
     return len(results)
 
+
+# Fluentd forward: fluent-logger (Message mode), integer time and EventTime.
+if len(sys.argv) > 3:
+    from fluent import sender
+
+    fport = int(sys.argv[3])
+    for nano in (False, True):
+        fs = sender.FluentSender("app.fluent", host="127.0.0.1", port=fport, nanosecond_precision=nano)
+        for i in range(n):
+            if not fs.emit("demo", {"message": f"fluent record {i}", "level": "warning", "nano": nano, "nested": {"k": [1, 2.5, None, True]}}):
+                raise Failing(f"fluent-logger: {fs.last_error}")
+        fs.close()
+    summary["fluent_sent"] = 2 * n
 
 summary["otlp_proto_ok"] = otlp("otel-proto", ProtoExporter(endpoint=f"{base}/v1/logs", compression=Compression.Gzip))
 summary["otlp_json_ok"] = otlp("otel-json", JSONExporter(endpoint=f"{base}/v1/logs"))
