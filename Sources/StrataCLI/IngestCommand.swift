@@ -162,3 +162,6 @@ func formatFixed(_ v: Double, _ digits: Int) -> String {
     }
     return s
 }
+
+/// Flushes stdout now (a followed stream must reach pipes line by line).
+func fflushStdout() { fflush(nil) }   // nil: every output stream (stdout included)

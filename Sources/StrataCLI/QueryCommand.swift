@@ -1,8 +1,10 @@
+import Foundation
 import ArgumentParser
 import StrataEngine
 import StrataFormat
 import StrataQuery
 import StrataIO
+import StrataClient
 
 /// `strata query`: searches a data directory and prints matches newest first.
 struct QueryCommand: ParsableCommand {
@@ -33,10 +35,17 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Run the query this many times in-process and print the latency median and p95 to stderr (benchmarking).")
     var `repeat`: Int = 1
 
+    @Option(help: "Ask a running server (e.g. http://127.0.0.1:8080) instead of opening --data-dir.")
+    var server: String?
+
+    @Option(help: "API token for --server, when it requires one (default: $STRATA_TOKEN).")
+    var token: String?
+
     @Argument(help: "The query, e.g. 'level:error service:api timeout'.")
     var query: [String] = []
 
     func run() throws {
+        if let server { return try runRemote(server) }
         let now = wallClockNanos()
         var fromNanos = Int64.min, toNanos = Int64.max
         if let from {
@@ -113,6 +122,37 @@ struct QueryCommand: ParsableCommand {
             printError("plan: filter \(parsed.filter)\(parsed.stats.map { " | stats \($0.aggregates.map(\.name).joined(separator: ", "))\($0.groups.isEmpty ? "" : " by " + $0.groups.map(\.name).joined(separator: ", "))" } ?? ""); blocks pruned by time, then by term indexes (keyword columns and low-cardinality string fields), then by Bloom filter (terms, phrases, field values, ids)")
             printError("total \(result.total) matches; partitions \(result.partitionsScanned); segments scanned \(result.segmentsScanned) skipped \(result.segmentsSkipped); blocks scanned \(result.blocksScanned) skipped by time \(result.blocksSkipped) by term index \(result.blocksSkippedByIndex) by bloom \(result.blocksSkippedByBloom); rows scanned \(result.rowsScanned); \(formatFixed(Double(result.tookNanos) / 1e6, 3)) ms")
         }
+    }
+
+    /// The same query against a server's `GET /api/logs` (the server resolves relative times).
+    func runRemote(_ url: String) throws {
+        guard ["ndjson", "json", "table"].contains(output) else { throw ValidationError("unknown --output '\(output)'") }
+        let (host, port) = try ServerURL.parse(url)
+        var params = [("q", query.joined(separator: " ")), ("limit", String(limit))]
+        if let from { params.append(("from", from)) }
+        if let to { params.append(("to", to)) }
+        if let cursor { params.append(("cursor", cursor)) }
+        if output == "ndjson" { params.append(("format", "ndjson")) }
+        let r = try HTTPClient(host: host, port: port).request("GET", "/api/logs?" + ServerURL.form(params), headers: ServerURL.authHeaders(token))
+        guard r.status == 200 else { throw ValidationError("server answered \(r.status): \(r.text)") }
+        guard output == "table" else {
+            print(r.text, terminator: "")
+            return
+        }
+        guard let doc = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else {
+            throw ValidationError("the server's answer is not JSON: \(r.text.prefix(200))")
+        }
+        if let columns = doc["columns"] as? [String], let rows = doc["rows"] as? [[String: Any]] {
+            let cells = [columns] + rows.map { row in columns.map { c in row[c].map { "\($0)" } ?? "" } }
+            let widths = columns.indices.map { c in cells.map { $0[c].count }.max() ?? 0 }
+            for row in cells { print(row.enumerated().map { pad($0.element, widths[$0.offset]) }.joined(separator: "  ")) }
+        } else {
+            for h in doc["hits"] as? [[String: Any]] ?? [] {
+                func t(_ k: String) -> String { h[k] as? String ?? "" }
+                print("\(t("timestamp"))  \(pad(t("level"), 5))  \(pad(t("service"), 12))  \(pad(t("host"), 12))  \(t("message"))")
+            }
+        }
+        if explain { printError("total \(doc["total"] ?? 0) matches; \(doc["took_ms"] ?? 0) ms on the server") }
     }
 
     private func pad(_ s: String, _ n: Int) -> String {

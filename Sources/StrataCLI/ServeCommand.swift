@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Fluentd forward protocol listen address host:port.")
     var forward: String?
 
+    @Option(help: "Require one of these API tokens (comma-separated, 16+ characters) on every HTTP request but /health.")
+    var authTokens: String?
+
     func run() async throws {
         var merged = ServerConfig()
         let path = config ?? (FileSystem.exists("strata.yaml") ? "strata.yaml" : nil)
@@ -68,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let syslogUdp { try merged.set("syslog_udp", syslogUdp, from: "--syslog-udp") }
         if let syslogTcp { try merged.set("syslog_tcp", syslogTcp, from: "--syslog-tcp") }
         if let forward { try merged.set("forward", forward, from: "--forward") }
+        if let authTokens { try merged.set("auth_tokens", authTokens, from: "--auth-tokens") }
         try merged.validate()
         let cfg = merged
         let server = try StrataServer(config: cfg)

@@ -12,6 +12,7 @@ public struct APIError: Error, Sendable, Equatable {
         case bodyTooLarge = "body_too_large"
         case lineTooLarge = "line_too_large"
         case notFound = "not_found"
+        case unauthorized = "unauthorized"
         case overloaded = "overloaded"
         case storageUnavailable = "storage_unavailable"
         case unsupportedMediaType = "unsupported_media_type"
@@ -23,6 +24,7 @@ public struct APIError: Error, Sendable, Equatable {
             case .badQuery, .badRequest, .badEncoding, .invalidRecords: 400
             case .bodyTooLarge, .lineTooLarge: 413
             case .notFound: 404
+            case .unauthorized: 401
             case .overloaded: 429
             case .storageUnavailable: 503
             case .unsupportedMediaType: 415

@@ -25,14 +25,18 @@ final class EntrySink: @unchecked Sendable {
     private let queue = DispatchQueue(label: "strata.server.sink")
     let engine: Engine
     let record: @Sendable (IngestProtocol, Int, Int) -> Void
+    let publish: @Sendable ([LogEntry]) -> Void
     let batchEntries: Int
     let lingerMillis: Int
     let maxPending: Int
 
     /// `record(protocol, accepted, rejected)` is told what each batch did.
+    /// `publish` receives each stored batch (for live tail).
     init(engine: Engine, batchEntries: Int = 8192, lingerMillis: Int = 20, maxPending: Int = 200_000,
+         publish: @escaping @Sendable ([LogEntry]) -> Void = { _ in },
          record: @escaping @Sendable (IngestProtocol, Int, Int) -> Void) {
         self.engine = engine
+        self.publish = publish
         self.batchEntries = batchEntries
         self.lingerMillis = lingerMillis
         self.maxPending = maxPending
@@ -122,8 +126,10 @@ final class EntrySink: @unchecked Sendable {
         var counts = [IngestProtocol: Int]()
         for (_, p) in batch { counts[p, default: 0] += 1 }
         do throws(EngineError) {
-            try engine.append(batch.map(\.0))
+            let entries = batch.map(\.0)
+            let ids = try engine.append(entries)
             for (p, n) in counts { record(p, n, 0) }
+            publish(TailHub.stamped(entries, ids))
             for c in done { c(true) }
         } catch {
             FileLog.error("strata: \(batch.count) entries from stream listeners could not be stored: \(error)")

@@ -28,12 +28,15 @@ public struct ServerConfig: Sendable, Equatable {
     public var syslogTCP = ""
     /// Fluentd forward protocol listen address; empty: off.
     public var forward = ""
+    /// API tokens; when any is set, every HTTP endpoint but `/health` requires one (see
+    /// `Authentication`). Comma-separated in the environment and on the command line.
+    public var authTokens: [String] = []
 
     public init() {}
 
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
-                              "max_concurrent_ingests", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward"]
+                              "max_concurrent_ingests", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward", "auth_tokens"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
     public mutating func set(_ key: String, _ value: String, from origin: String) throws(ConfigError) {
@@ -65,6 +68,12 @@ public struct ServerConfig: Sendable, Equatable {
             let v = try int()
             guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }
             flushIntervalSeconds = v
+        case "auth_tokens":
+            let tokens = value.split(separator: ",").map { Self.trimmed(String($0)) }.filter { !$0.isEmpty }
+            guard tokens.allSatisfy({ $0.utf8.count >= 16 && !$0.contains(" ") }) else {
+                throw .invalid(origin: origin, key: key, value: "(hidden)", expected: "comma-separated tokens of at least 16 characters without spaces")
+            }
+            authTokens = tokens
         case "syslog_udp", "syslog_tcp", "forward":
             guard value.isEmpty || Self.splitAddress(value) != nil else {
                 throw .invalid(origin: origin, key: key, value: value, expected: "host:port with a port 0-65535, or empty for off")
@@ -97,6 +106,10 @@ public struct ServerConfig: Sendable, Equatable {
                     }
                     try set(name, s, from: path)
                 }
+                continue
+            }
+            if key == "auth_tokens", let list = v.sequence {
+                try set(key, list.compactMap { $0.string }.joined(separator: ","), from: path)
                 continue
             }
             guard let value = v.scalar?.string else {

@@ -27,14 +27,15 @@ public final class ServerMetrics: Sendable {
     private let diskBytes: Gauge
     private let unflushed: Gauge
     private let queryErrors: Counter
+    private let tails: Gauge
 
     public init() {
         var a = [IngestProtocol: Counter](), r = a, b = a
         for p in IngestProtocol.allCases {
             let l = [("protocol", p.rawValue)]
-            a[p] = registry.makeCounter(name: "strata_ingest_entries_accepted_total", labels: l, help: "Entries stored, by ingest protocol.")
-            r[p] = registry.makeCounter(name: "strata_ingest_entries_rejected_total", labels: l, help: "Records refused (malformed or over a limit), by ingest protocol.")
-            b[p] = registry.makeCounter(name: "strata_ingest_bytes_total", labels: l, help: "Request body bytes received (as sent, before decompression), by ingest protocol.")
+            a[p] = registry.makeCounter(descriptor: Self.name("ingest_entries_accepted", "total", "Entries stored, by ingest protocol."), labels: l)
+            r[p] = registry.makeCounter(descriptor: Self.name("ingest_entries_rejected", "total", "Records refused (malformed or over a limit), by ingest protocol."), labels: l)
+            b[p] = registry.makeCounter(descriptor: Self.name("ingest_bytes", "total", "Request body bytes received (as sent, before decompression), by ingest protocol."), labels: l)
         }
         accepted = a
         rejected = r
@@ -44,15 +45,21 @@ public final class ServerMetrics: Sendable {
                                 .milliseconds(100), .milliseconds(250), .seconds(1)]
         let slow: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                 .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
-        walFsync = registry.makeDurationHistogram(name: "strata_wal_fsync_duration_seconds", buckets: fast, help: "Duration of WAL fsyncs.")
-        flush = registry.makeDurationHistogram(name: "strata_flush_duration_seconds", buckets: slow, help: "Duration of memtable flushes to segments.")
-        query = registry.makeDurationHistogram(name: "strata_query_duration_seconds", buckets: fast, help: "Duration of searches (GET /api/logs).")
-        flushedEntries = registry.makeCounter(name: "strata_flushed_entries_total", help: "Entries written from the memtable to segments.")
-        queryErrors = registry.makeCounter(name: "strata_query_errors_total", help: "Searches that failed (bad query or unreadable store).")
-        segments = registry.makeGauge(name: "strata_segments", help: "Live segments.")
-        partitions = registry.makeGauge(name: "strata_partitions", help: "Time partitions holding live segments.")
-        diskBytes = registry.makeGauge(name: "strata_disk_bytes", help: "Bytes of live segments and WAL files.")
-        unflushed = registry.makeGauge(name: "strata_unflushed_entries", help: "Entries in the WAL and memtable, not yet in segments.")
+        walFsync = registry.makeDurationHistogram(descriptor: Self.name("wal_fsync_duration", "seconds", "Duration of WAL fsyncs."), buckets: fast)
+        flush = registry.makeDurationHistogram(descriptor: Self.name("flush_duration", "seconds", "Duration of memtable flushes to segments."), buckets: slow)
+        query = registry.makeDurationHistogram(descriptor: Self.name("query_duration", "seconds", "Duration of searches (GET /api/logs)."), buckets: fast)
+        flushedEntries = registry.makeCounter(descriptor: Self.name("flushed_entries", "total", "Entries written from the memtable to segments."))
+        queryErrors = registry.makeCounter(descriptor: Self.name("query_errors", "total", "Searches that failed (bad query or unreadable store)."))
+        segments = registry.makeGauge(descriptor: Self.name("segments", "", "Live segments."))
+        partitions = registry.makeGauge(descriptor: Self.name("partitions", "", "Time partitions holding live segments."))
+        diskBytes = registry.makeGauge(descriptor: Self.name("disk_bytes", "", "Bytes of live segments and WAL files."))
+        unflushed = registry.makeGauge(descriptor: Self.name("unflushed_entries", "", "Entries in the WAL and memtable, not yet in segments."))
+        tails = registry.makeGauge(descriptor: Self.name("active_tails", "", "Live tail connections open now."))
+    }
+
+    /// `strata_<metric>_<unit>` with its HELP text.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "strata", metricName: metric, unitName: unit, helpText: help)
     }
 
     public func ingested(_ p: IngestProtocol, accepted a: Int, rejected r: Int, bytes n: Int) {
@@ -65,6 +72,8 @@ public final class ServerMetrics: Sendable {
         flushedEntries.increment(by: Int64(entries))
         flush.record(.nanoseconds(Int64(nanos)))
     }
+
+    public func tailsChanged(by delta: Double) { tails.increment(by: delta) }
 
     public func walSynced(nanos: UInt64) { walFsync.record(.nanoseconds(Int64(nanos))) }
 

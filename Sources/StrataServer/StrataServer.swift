@@ -28,6 +28,8 @@ public final class StrataServer: Sendable {
     let ingestSlots: IngestSlots
     /// Batches entries of the stream listeners (syslog, forward) into the engine.
     let sink: EntrySink
+    /// Live tail subscribers (`GET /api/tail`).
+    public let tail = TailHub()
 
     /// Opens the data directory (replaying its WAL); does not listen yet.
     public init(config: ServerConfig) throws {
@@ -43,7 +45,8 @@ public final class StrataServer: Sendable {
         alerts = try AlertStore(path: config.dataDir + "/alerts.json")
         ingestSlots = IngestSlots(limit: config.maxConcurrentIngests)
         let stats = self.stats
-        sink = EntrySink(engine: engine) { p, accepted, rejected in
+        let tail = self.tail
+        sink = EntrySink(engine: engine, publish: { tail.publish($0) }) { p, accepted, rejected in
             stats.record(accepted: accepted, rejected: rejected, bytes: 0)
             metrics.ingested(p, accepted: accepted, rejected: rejected, bytes: 0)
         }
@@ -90,6 +93,7 @@ public final class StrataServer: Sendable {
         let ready = listening
         let app = Application(
             router: buildRouter(),
+            server: .http1WebSocketUpgrade { [self] request, _, _ in tailUpgrade(request) },
             configuration: .init(address: .hostname(host, port: port), serverName: "strata"),
             onServerRunning: { channel in
                 var l = ready
@@ -125,6 +129,7 @@ public final class StrataServer: Sendable {
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
+        router.add(middleware: Authentication(tokens: config.authTokens))
         router.get("/health") { _, _ in Self.json(Array("{\"status\":\"ok\"}\n".utf8)) }
         router.get("/metrics") { [self] _, _ in
             let text = metrics.exposition(engine: engine, walBytes: walBytes())
@@ -147,6 +152,7 @@ public final class StrataServer: Sendable {
                 return out
             }
         }
+        router.get("/api/tail") { [self] request, _ in tailRefusal(request) }
         router.get("/api/agents") { [self] _, _ in await respond { () async throws(APIError) in agents.json() } }
         router.post("/api/alerts") { [self] request, _ in
             await respond(status: .created) { () async throws(APIError) in try alerts.add(try await collect(request, limit: 1 << 20)) }
@@ -263,7 +269,8 @@ public final class StrataServer: Sendable {
         guard !entries.isEmpty else { return }
         let engine = self.engine
         do throws(EngineError) {
-            _ = try await Offload.run { () throws(EngineError) in try engine.append(entries) }
+            let ids = try await Offload.run { () throws(EngineError) in try engine.append(entries) }
+            tail.publish(TailHub.stamped(entries, ids))
         } catch {
             switch error {
             case .invalidEntry(let i, let reason): throw APIError(.invalidRecords, "record \(i): \(reason); nothing was stored")
@@ -312,6 +319,15 @@ public final class StrataServer: Sendable {
             }
         }
         var out = [UInt8]()
+        if params["format"] == "ndjson" {
+            // One hit (or stats row) a line; `strata query --server` streams this.
+            if let columns = result.columns {
+                for r in result.rows { ResultJSON.appendRow(r, columns: columns, to: &out); out.append(0x0A) }
+            } else {
+                for e in result.hits { ResultJSON.appendHit(e, projection: result.projection, to: &out); out.append(0x0A) }
+            }
+            return out
+        }
         ResultJSON.appendResult(result, to: &out)
         out.append(0x0A)
         return out

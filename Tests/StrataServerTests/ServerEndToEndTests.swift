@@ -250,3 +250,37 @@ import Glibc
         #expect(again.stop() == 0)
     }
 }
+
+/// With `auth_tokens` set, every endpoint but /health wants a token, in any form shippers send.
+@Suite(.serialized) struct AuthenticationTests {
+    @Test func tokensInEveryFormShippersUse() throws {
+        let dir = TemporaryDirectory("strata-auth")
+        let token = "s3cret-token-0123456789"
+        let server = try ServerProcess(dataDir: dir.path + "/data", environment: ["STRATA_AUTH_TOKENS": "other-token-abcdefghij," + token])
+        let c = server.client
+        #expect(try c.get("/health").status == 200)
+        var r = try c.get("/api/logs?q=*")
+        #expect(r.status == 401 && r.text.contains("unauthorized") && r.headers["www-authenticate"] == "Bearer")
+        #expect(try c.request("GET", "/api/logs?q=*", headers: ["Authorization": "Bearer wrong-token-0123456789"]).status == 401)
+        r = try c.request("POST", "/api/logs", headers: ["Authorization": "Bearer " + token], body: Array(#"{"message":"with a token"}"#.utf8))
+        #expect(r.status == 200)
+        let basic = Data(("loki:" + token).utf8).base64EncodedString()
+        #expect(try c.request("GET", "/api/stats", headers: ["Authorization": "Basic " + basic]).status == 200)
+        #expect(try c.request("GET", "/", headers: ["Authorization": "ApiKey " + token]).status == 200)
+        #expect(try c.request("GET", "/metrics", headers: ["X-API-Key": token]).status == 200)
+        #expect(try c.get("/metrics").status == 401)
+        // The tail too, and the CLI's --token.
+        #expect(throws: WebSocketClient.Failure.self) { _ = try WebSocketClient(host: "127.0.0.1", port: server.port, path: "/api/tail?q=") }
+        _ = try WebSocketClient(host: "127.0.0.1", port: server.port, path: "/api/tail?q=", headers: ["Authorization": "Bearer " + token])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath)
+        p.arguments = ["query", "--server", "http://127.0.0.1:\(server.port)", "--token", token, "with a token"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && text.contains("\"with a token\""), "\(text)")
+        #expect(server.stop() == 0)
+    }
+}

@@ -3,10 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 client over a real TCP socket, for tests that talk to a running server
-/// the way any client does (no framework in between). One request per connection
+/// A minimal HTTP/1.1 client over a TCP socket, for `strata query --server` and for tests that
+/// talk to a running server the way any client does. One request per connection
 /// (`Connection: close`); the response is read to EOF; chunked bodies are decoded.
-public struct HTTPTestClient {
+public struct HTTPClient: Sendable {
     public struct Response {
         public var status: Int
         /// Header names lower-cased.
@@ -16,20 +16,24 @@ public struct HTTPTestClient {
     }
 
     public enum Failure: Error, CustomStringConvertible {
-        case connect(port: Int, errno: Int32)
+        case connect(host: String, port: Int, errno: Int32)
         case io(String)
         case malformed(String)
         public var description: String {
             switch self {
-            case .connect(let p, let e): "connect to 127.0.0.1:\(p) failed: \(String(cString: strerror(e)))"
+            case .connect(let h, let p, let e): "connect to \(h):\(p) failed: \(String(cString: strerror(e)))"
             case .io(let s): "I/O: \(s)"
             case .malformed(let s): "malformed response: \(s)"
             }
         }
     }
 
+    public let host: String
     public let port: Int
-    public init(port: Int) { self.port = port }
+    public init(host: String = "127.0.0.1", port: Int) {
+        self.host = host
+        self.port = port
+    }
 
     public func get(_ path: String) throws -> Response { try request("GET", path) }
 
@@ -38,12 +42,12 @@ public struct HTTPTestClient {
     }
 
     public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Response {
-        let fd = try connectLoopback(port: port)
+        let fd = try connectTCP(host: host, port: port)
         defer { close(fd) }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         head += "\r\n"
-        try sendAll(fd, Array(head.utf8) + body)
+        try sendAll(fd, Array(head.utf8) + body, tolerateClose: true)
         var raw = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -55,21 +59,8 @@ public struct HTTPTestClient {
         return try Self.parse(raw)
     }
 
-    func sendAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                // The server may answer (413) and close before reading the whole body.
-                if errno == EPIPE || errno == ECONNRESET { return }
-                throw Failure.io("send: errno \(errno)")
-            }
-            off += n
-        }
-    }
 
-    static func parse(_ raw: [UInt8]) throws -> Response {
+    public static func parse(_ raw: [UInt8]) throws -> Response {
         guard let end = (0..<max(0, raw.count - 3)).first(where: { raw[$0] == 13 && raw[$0 + 1] == 10 && raw[$0 + 2] == 13 && raw[$0 + 3] == 10 }) else {
             throw Failure.malformed("no end of headers in \(raw.count) bytes")
         }
@@ -102,14 +93,9 @@ public struct HTTPTestClient {
 /// Sends `bytes` over a new TCP connection to 127.0.0.1:`port`, then reads until `complete`
 /// says the answer is whole (or the peer closes); returns what was read.
 public func tcpExchange(port: Int, send bytes: [UInt8], until complete: ([UInt8]) -> Bool) throws -> [UInt8] {
-    let fd = try connectLoopback(port: port)
+    let fd = try connectTCP(host: "127.0.0.1", port: port)
     defer { close(fd) }
-    var off = 0
-    while off < bytes.count {
-        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
-        guard n > 0 else { throw HTTPTestClient.Failure.io("send: errno \(errno)") }
-        off += n
-    }
+    try sendAll(fd, bytes)
     var got = [UInt8]()
     var buf = [UInt8](repeating: 0, count: 4096)
     while !complete(got) {
@@ -121,21 +107,43 @@ public func tcpExchange(port: Int, send bytes: [UInt8], until complete: ([UInt8]
     return got
 }
 
-/// A TCP socket connected to 127.0.0.1:`port` (the caller closes it).
-public func connectLoopback(port: Int) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HTTPTestClient.Failure.io("socket: errno \(errno)") }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+/// A TCP socket connected to `host` (a name or an address, IPv4 or IPv6) and `port`; the
+/// caller closes it.
+public func connectTCP(host: String, port: Int) throws -> Int32 {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    var res: UnsafeMutablePointer<addrinfo>?
+    let gai = getaddrinfo(host, String(port), &hints, &res)
+    guard gai == 0, let first = res else { throw HTTPClient.Failure.io("cannot resolve \(host): \(String(cString: gai_strerror(gai)))") }
+    defer { freeaddrinfo(res) }
+    var lastErrno: Int32 = 0
+    var ai: UnsafeMutablePointer<addrinfo>? = first
+    while let a = ai {
+        let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype, a.pointee.ai_protocol)
+        if fd >= 0 {
+            if connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { return fd }
+            lastErrno = errno
+            close(fd)
+        } else {
+            lastErrno = errno
+        }
+        ai = a.pointee.ai_next
     }
-    guard rc == 0 else {
-        let e = errno
-        close(fd)
-        throw HTTPTestClient.Failure.connect(port: port, errno: e)
+    throw HTTPClient.Failure.connect(host: host, port: port, errno: lastErrno)
+}
+
+/// Writes all of `bytes`; with `tolerateClose`, a peer that closed early (it may answer 413
+/// before reading a whole body) is not an error.
+public func sendAll(_ fd: Int32, _ bytes: [UInt8], tolerateClose: Bool = false) throws {
+    var off = 0
+    while off < bytes.count {
+        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            if tolerateClose && (errno == EPIPE || errno == ECONNRESET) { return }
+            throw HTTPClient.Failure.io("send: errno \(errno)")
+        }
+        off += n
     }
-    return fd
 }
