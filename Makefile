@@ -4,7 +4,7 @@ DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
 APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3 python3-venv
 
-.PHONY: deps build release run test bench-ingest bench-query demo clean fuzz
+.PHONY: deps build release run test bench-ingest bench-query demo clean fuzz fault
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -41,6 +41,12 @@ bench-ingest: release
 # and p95 of REPEAT in-process runs, index bytes vs raw. DUCKDB=1 adds DuckDB side by side.
 bench-query: release
 	bash tools/bench-query.sh $(N) $(REPEAT)
+
+# Crash harness: SIGKILL the real server at random points while clients ingest with
+# acknowledgements; every acknowledged batch must survive, segtool verify must stay clean.
+FAULT_ITERATIONS ?= 50
+fault: build
+	python3 tools/fault-kill.py --iterations $(FAULT_ITERATIONS) --bin .build/debug
 
 # libFuzzer + ASan over every decoder and parser (Fuzz/ package); FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 20
