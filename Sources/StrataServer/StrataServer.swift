@@ -93,7 +93,9 @@ public final class StrataServer: Sendable {
         let ready = listening
         let app = Application(
             router: buildRouter(),
-            server: .http1WebSocketUpgrade { [self] request, _, _ in tailUpgrade(request) },
+            server: .http1WebSocketUpgrade(configuration: .init(http1: .init(additionalChannelHandlers: [ExpectContinue()]))) { [self] request, _, _ in
+                tailUpgrade(request)
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: "strata"),
             onServerRunning: { channel in
                 var l = ready

@@ -284,3 +284,31 @@ import Glibc
         #expect(server.stop() == 0)
     }
 }
+
+/// A client that sends `Expect: 100-continue` (curl does for bodies over 1 MiB) gets the interim
+/// `100 Continue` before it sends the body, then the final answer.
+@Suite(.serialized) struct ExpectContinueTests {
+    @Test func interimContinueThenTheAnswer() throws {
+        let dir = TemporaryDirectory("strata-expect")
+        let server = try ServerProcess(dataDir: dir.path + "/data")
+        let body = Array(#"{"message":"after continue"}"#.utf8)
+        let fd = try connectTCP(host: "127.0.0.1", port: server.port)
+        defer { close(fd) }
+        try sendAll(fd, Array("POST /api/logs HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n".utf8))
+        var got = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        func readUntil(_ marker: String) {
+            while !String(decoding: got, as: UTF8.self).contains(marker) {
+                let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { return }
+                got += buf[0..<n]
+            }
+        }
+        readUntil("\r\n\r\n")
+        #expect(String(decoding: got, as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        try sendAll(fd, body)
+        readUntil("\"accepted\":1")
+        #expect(String(decoding: got, as: UTF8.self).contains("HTTP/1.1 200 OK"))
+        #expect(server.stop() == 0)
+    }
+}
