@@ -2,9 +2,11 @@
 SHELL := /bin/bash
 DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
+# Real clients the server tests drive: util-linux logger (bsdutils) and rsyslog.
+TEST_APT_PACKAGES := bsdutils rsyslog
 APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3 python3-venv
 
-.PHONY: deps build release run test bench-ingest bench-query demo clean fuzz fault
+.PHONY: deps build release run test bench-ingest bench-query bench-http demo clean fuzz fault
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -25,6 +27,7 @@ demo: release
 	bash tools/demo.sh "$(DATA_DIR)"
 
 test: deps
+	@bash tools/install-deps.sh $(TEST_APT_PACKAGES)
 	bash tools/install-test-clients.sh
 	bash tools/install-promtool.sh
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -47,6 +50,15 @@ bench-query: release
 FAULT_ITERATIONS ?= 50
 fault: build
 	python3 tools/fault-kill.py --iterations $(FAULT_ITERATIONS) --bin .build/debug
+
+# Server ingest: wrk posting NDJSON batches for SECONDS (rate median and RSS), syslog TCP and
+# forward rates. BENCH_SECONDS=60 BATCH=1000 CONNS=8 FSYNC=always.
+BENCH_SECONDS ?= 60
+BATCH ?= 1000
+CONNS ?= 8
+FSYNC ?= always
+bench-http: release
+	bash tools/bench-http.sh $(BENCH_SECONDS) $(BATCH) $(CONNS) $(FSYNC)
 
 # libFuzzer + ASan over every decoder and parser (Fuzz/ package); FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 20

@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Require one of these API tokens (comma-separated, 16+ characters) on every HTTP request but /health.")
     var authTokens: String?
 
+    @Option(help: "Requests per second allowed per API token (bursts to twice that); 0: no limit.")
+    var rateLimitPerToken: String?
+
     func run() async throws {
         var merged = ServerConfig()
         let path = config ?? (FileSystem.exists("strata.yaml") ? "strata.yaml" : nil)
@@ -72,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let syslogTcp { try merged.set("syslog_tcp", syslogTcp, from: "--syslog-tcp") }
         if let forward { try merged.set("forward", forward, from: "--forward") }
         if let authTokens { try merged.set("auth_tokens", authTokens, from: "--auth-tokens") }
+        if let rateLimitPerToken { try merged.set("rate_limit_per_token", rateLimitPerToken, from: "--rate-limit-per-token") }
         try merged.validate()
         let cfg = merged
         let server = try StrataServer(config: cfg)

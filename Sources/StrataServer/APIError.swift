@@ -13,6 +13,7 @@ public struct APIError: Error, Sendable, Equatable {
         case lineTooLarge = "line_too_large"
         case notFound = "not_found"
         case unauthorized = "unauthorized"
+        case rateLimited = "rate_limited"
         case overloaded = "overloaded"
         case storageUnavailable = "storage_unavailable"
         case unsupportedMediaType = "unsupported_media_type"
@@ -25,7 +26,7 @@ public struct APIError: Error, Sendable, Equatable {
             case .bodyTooLarge, .lineTooLarge: 413
             case .notFound: 404
             case .unauthorized: 401
-            case .overloaded: 429
+            case .overloaded, .rateLimited: 429
             case .storageUnavailable: 503
             case .unsupportedMediaType: 415
             case .internalError: 500

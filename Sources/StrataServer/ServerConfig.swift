@@ -31,12 +31,15 @@ public struct ServerConfig: Sendable, Equatable {
     /// API tokens; when any is set, every HTTP endpoint but `/health` requires one (see
     /// `Authentication`). Comma-separated in the environment and on the command line.
     public var authTokens: [String] = []
+    /// Requests per second allowed per API token (bursts up to twice that); 0: no limit. Only
+    /// with `auth_tokens`.
+    public var rateLimitPerToken = 0
 
     public init() {}
 
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
-                              "max_concurrent_ingests", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward", "auth_tokens"]
+                              "max_concurrent_ingests", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward", "auth_tokens", "rate_limit_per_token"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
     public mutating func set(_ key: String, _ value: String, from origin: String) throws(ConfigError) {
@@ -68,6 +71,11 @@ public struct ServerConfig: Sendable, Equatable {
             let v = try int()
             guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }
             flushIntervalSeconds = v
+        case "rate_limit_per_token":
+            guard let v = Int(Self.trimmed(value)), v >= 0 else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "requests per second per token, 0 for no limit")
+            }
+            rateLimitPerToken = v
         case "auth_tokens":
             let tokens = value.split(separator: ",").map { Self.trimmed(String($0)) }.filter { !$0.isEmpty }
             guard tokens.allSatisfy({ $0.utf8.count >= 16 && !$0.contains(" ") }) else {

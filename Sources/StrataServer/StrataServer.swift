@@ -131,7 +131,7 @@ public final class StrataServer: Sendable {
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrors())
-        router.add(middleware: Authentication(tokens: config.authTokens))
+        router.add(middleware: Authentication(tokens: config.authTokens, ratePerSecond: config.rateLimitPerToken))
         router.get("/health") { _, _ in Self.json(Array("{\"status\":\"ok\"}\n".utf8)) }
         router.get("/metrics") { [self] _, _ in
             let text = metrics.exposition(engine: engine, walBytes: walBytes())

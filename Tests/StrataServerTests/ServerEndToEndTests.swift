@@ -283,6 +283,21 @@ import Glibc
         #expect(p.terminationStatus == 0 && text.contains("\"with a token\""), "\(text)")
         #expect(server.stop() == 0)
     }
+
+    @Test func rateLimitPerToken() throws {
+        let dir = TemporaryDirectory("strata-auth")
+        let token = "rate-limited-token-0123"
+        // 2 requests a second, bursts of 4: a quick run of 30 requests must hit the limit.
+        let server = try ServerProcess(dataDir: dir.path + "/data", arguments: ["--auth-tokens", token, "--rate-limit-per-token", "2"])
+        var statuses = [Int]()
+        for _ in 0..<30 { statuses.append(try server.client.request("GET", "/api/stats", headers: ["Authorization": "Bearer " + token]).status) }
+        #expect(statuses.prefix(4).allSatisfy { $0 == 200 }, "the burst is allowed: \(statuses)")
+        #expect(statuses.filter { $0 == 429 }.count >= 15, "\(statuses)")
+        let r = try server.client.request("GET", "/api/stats", headers: ["Authorization": "Bearer " + token])
+        if r.status == 429 { #expect(r.text.contains("rate_limited") && r.headers["retry-after"] == "1") }
+        #expect(try server.client.get("/health").status == 200, "health is neither authenticated nor limited")
+        #expect(server.stop() == 0)
+    }
 }
 
 /// A client that sends `Expect: 100-continue` (curl does for bodies over 1 MiB) gets the interim
