@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable, Equatable {
         case unauthorized = "unauthorized"
         case rateLimited = "rate_limited"
         case overloaded = "overloaded"
+        /// Too many searches at once (503, `Retry-After`).
+        case busy = "busy"
         case storageUnavailable = "storage_unavailable"
         case unsupportedMediaType = "unsupported_media_type"
         case internalError = "internal"
@@ -27,7 +29,7 @@ public struct APIError: Error, Sendable, Equatable {
             case .notFound: 404
             case .unauthorized: 401
             case .overloaded, .rateLimited: 429
-            case .storageUnavailable: 503
+            case .storageUnavailable, .busy: 503
             case .unsupportedMediaType: 415
             case .internalError: 500
             }

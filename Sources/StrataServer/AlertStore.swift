@@ -41,18 +41,16 @@ public final class AlertStore: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
+        rule["id"] = String(format: "%016llx", UInt64.random(in: 1...UInt64.max))
+        rule["created"] = Timestamp.format(now)
+        let next = rules + [rule]
         do {
-            rule["id"] = String(format: "%016llx", UInt64.random(in: 1...UInt64.max))
-            rule["created"] = Timestamp.format(now)
-            let next = rules + [rule]
-            do {
-                let data = try JSONSerialization.data(withJSONObject: next, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-                try FileSystem.writeAtomically([UInt8](data), to: path)
-            } catch {
-                throw APIError(.storageUnavailable, "cannot save alert rules to \(path): \(error)")
-            }
-            rules = next
+            let data = try JSONSerialization.data(withJSONObject: next, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            try FileSystem.writeAtomically([UInt8](data), to: path)
+        } catch {
+            throw APIError(.storageUnavailable, "cannot save alert rules to \(path): \(error)")
         }
+        rules = next
         return [UInt8]((try? JSONSerialization.data(withJSONObject: rule, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()) + [0x0A]
     }
 

@@ -25,7 +25,9 @@ public final class StrataServer: Sendable {
     public let metrics: ServerMetrics
     let agents = AgentRegistry()
     let alerts: AlertStore
-    let ingestSlots: IngestSlots
+    let ingestSlots: RequestSlots
+    /// Searches run at once; more get 503 (each search already uses every core).
+    let searchSlots: RequestSlots
     /// Batches entries of the stream listeners (syslog, forward) into the engine.
     let sink: EntrySink
     /// Live tail subscribers (`GET /api/tail`).
@@ -43,7 +45,8 @@ public final class StrataServer: Sendable {
         engine = try Engine(options: options)
         executor = QueryExecutor(engine: engine)
         alerts = try AlertStore(path: config.dataDir + "/alerts.json")
-        ingestSlots = IngestSlots(limit: config.maxConcurrentIngests)
+        ingestSlots = RequestSlots(limit: config.maxConcurrentIngests)
+        searchSlots = RequestSlots(limit: config.maxConcurrentSearches)
         let stats = self.stats
         let tail = self.tail
         sink = EntrySink(engine: engine, publish: { tail.publish($0) }) { p, accepted, rejected in
@@ -170,7 +173,7 @@ public final class StrataServer: Sendable {
             return Self.json(try await body(), status: status)
         } catch {
             var r = Self.json(error.json, status: HTTPResponse.Status(code: error.code.status))
-            if error.code == .overloaded { r.headers[.retryAfter] = "1" }
+            if error.code == .overloaded || error.code == .busy { r.headers[.retryAfter] = "1" }
             return r
         }
     }
@@ -284,6 +287,10 @@ public final class StrataServer: Sendable {
     // MARK: - Search
 
     func search(_ request: Request) async throws(APIError) -> [UInt8] {
+        guard searchSlots.acquire() else {
+            throw APIError(.busy, "\(config.maxConcurrentSearches) searches are running; retry shortly")
+        }
+        defer { searchSlots.release() }
         let params = QueryString.parse(request.uri.query)
         let now = wallClockNanos()
         var from = Int64.min, to = Int64.max
@@ -377,8 +384,9 @@ public final class StrataServer: Sendable {
     }
 }
 
-/// A counter of ingest requests in progress, refusing past `limit` (the caller answers 429).
-final class IngestSlots: @unchecked Sendable {
+/// A counter of requests of one kind in progress, refusing past `limit` (the caller answers
+/// 429 or 503 with `Retry-After`).
+final class RequestSlots: @unchecked Sendable {
     private let lock = ConditionLock()
     private var inUse = 0
     let limit: Int

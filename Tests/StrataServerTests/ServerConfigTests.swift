@@ -61,6 +61,16 @@ import Testing
     }
 }
 
+@Suite struct RequestSlotsTests {
+    @Test func refusesPastTheLimitAndFreesOnRelease() {
+        let slots = RequestSlots(limit: 2)
+        #expect(slots.acquire() && slots.acquire())
+        #expect(!slots.acquire())
+        slots.release()
+        #expect(slots.acquire())
+    }
+}
+
 @Suite struct QueryStringTests {
     @Test func plusAndPercentDecode() {
         let q = QueryString.parse("q=level%3Aerror+timeout&limit=5&empty=&flag&q2=%E2%9C%93&bad=%zz%4")
