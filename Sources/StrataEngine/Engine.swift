@@ -372,6 +372,27 @@ public final class Engine: @unchecked Sendable {
     /// The manifest currently in force.
     public var currentManifest: Manifest { lock.withLock { manifest } }
 
+    /// What is stored now, read under one lock so the parts agree: the manifest, and the
+    /// entries not yet in segments (count, time range, partitions).
+    public struct Census: Sendable {
+        public var manifest: Manifest
+        public var unflushed: Int
+        public var unflushedMinNanos: Int64?
+        public var unflushedMaxNanos: Int64?
+        public var unflushedPartitions: Set<Int64>
+    }
+
+    public var census: Census {
+        lock.withLock {
+            let tables = flushing + [memtable]
+            let live = tables.filter { !$0.isEmpty }
+            return Census(manifest: manifest, unflushed: tables.reduce(0) { $0 + $1.count },
+                          unflushedMinNanos: live.map(\.minTimestampNanos).min(),
+                          unflushedMaxNanos: live.map(\.maxTimestampNanos).max(),
+                          unflushedPartitions: Set(tables.flatMap { $0.partitions.keys }))
+        }
+    }
+
     /// Number of entries not yet in segments.
     public var unflushedCount: Int { lock.withLock { memtable.count + flushing.reduce(0) { $0 + $1.count } } }
 

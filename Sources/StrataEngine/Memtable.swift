@@ -12,6 +12,9 @@ public final class Memtable: @unchecked Sendable {
     public private(set) var approximateBytes = 0
     public private(set) var count = 0
     public private(set) var fieldKeys = Set<String>()
+    /// Smallest and largest timestamp held (meaningless while empty).
+    public private(set) var minTimestampNanos = Int64.max
+    public private(set) var maxTimestampNanos = Int64.min
 
     public init(partitionDurationNanos: Int64) {
         self.partitionDurationNanos = partitionDurationNanos
@@ -30,6 +33,8 @@ public final class Memtable: @unchecked Sendable {
         partitions[p, default: []].append(e)
         approximateBytes += e.approximateBytes
         count += 1
+        minTimestampNanos = min(minTimestampNanos, e.timestampNanos)
+        maxTimestampNanos = max(maxTimestampNanos, e.timestampNanos)
         for f in e.fields { fieldKeys.insert(f.key) }
     }
 

@@ -359,14 +359,16 @@ public final class StrataServer: Sendable {
     // MARK: - Stats
 
     func statsJSON() -> [UInt8] {
-        let m = engine.currentManifest
-        let unflushed = engine.unflushedCount
+        // One consistent reading: a flush in between cannot count entries twice or not at all.
+        let c = engine.census
+        let m = c.manifest
+        let unflushed = c.unflushed
         let segmentRows = m.segments.reduce(0) { $0 + Int($1.rowCount) }
         let segmentBytes = m.segments.reduce(0) { $0 + Int($1.sizeInBytes) }
         let walBytes = walBytes()
-        let partitions = Set(m.segments.map(\.partitionStartNanos)).count
-        let oldest = m.segments.map(\.minTimestampNanos).min()
-        let newest = m.segments.map(\.maxTimestampNanos).max()
+        let partitions = Set(m.segments.map(\.partitionStartNanos)).union(c.unflushedPartitions).count
+        let oldest = (m.segments.map(\.minTimestampNanos) + [c.unflushedMinNanos].compactMap { $0 }).min()
+        let newest = (m.segments.map(\.maxTimestampNanos) + [c.unflushedMaxNanos].compactMap { $0 }).max()
         let s = stats.snapshot()
         func ts(_ v: Int64?) -> String { v.map { "\"\(Timestamp.format($0))\"" } ?? "null" }
         func rate(_ v: Double) -> String { String((v * 10).rounded() / 10) }

@@ -125,6 +125,9 @@ import Glibc
         r = try c.get("/api/stats")
         j = try json(r)
         #expect(j["entries"] as? Int == 6)
+        // Still all in the memtable: its time range and partition count too.
+        #expect(j["oldest"] as? String == "2026-11-29T10:00:00.000000000Z" && j["newest"] as? String == "2026-11-29T10:00:05.000000000Z")
+        #expect(j["partitions"] as? Int == 1 && j["segments"] as? Int == 0)
         let ingest = try #require(j["ingest"] as? [String: Any])
         #expect(ingest["accepted_total"] as? Int == 6)
         #expect(ingest["rejected_total"] as? Int == 3)
