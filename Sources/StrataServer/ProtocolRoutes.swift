@@ -86,7 +86,12 @@ extension StrataServer {
         guard ingestSlots.acquire() else { return Self.elasticError(429, type: "es_rejected_execution_exception", reason: "too many bulk requests in progress") }
         defer { ingestSlots.release() }
         let body: [UInt8], wire: Int
-        do throws(APIError) { (body, wire) = try await decodedBody(request) } catch {
+        var hold: BodyBudget.Hold? = nil
+        defer { withExtendedLifetime(hold) {} }
+        do throws(APIError) {
+            let r = try await decodedBody(request)
+            (body, wire, hold) = (r.body, r.wireBytes, r.hold)
+        } catch {
             return Self.elasticError(error.code.status, type: "parse_exception", reason: error.message)
         }
         let defaults = ParseDefaults(receivedAtNanos: wallClockNanos())
@@ -174,7 +179,8 @@ extension StrataServer {
         }
         defer { ingestSlots.release() }
         do throws(APIError) {
-            let (body, wire) = try await decodedBody(request)
+            let (body, wire, hold) = try await decodedBody(request)
+            defer { withExtendedLifetime(hold) {} }
             let defaults = ParseDefaults(receivedAtNanos: wallClockNanos())
             let parsed: ([LogEntry], Int, String?)
             do throws(ReceiverError) {

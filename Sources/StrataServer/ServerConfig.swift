@@ -21,6 +21,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxQueryLimit = 10_000
     /// Ingest requests processed at once; more get 429 with `Retry-After`.
     public var maxConcurrentIngests = 64
+    /// Request bodies held in memory at once (received and decompressed), at least twice
+    /// `maxBodyBytes`; an ingest request that would pass it gets 429.
+    public var maxInflightBodyBytes = 1 << 30
     /// Searches run at once; more get 503 `busy` with `Retry-After`.
     public var maxConcurrentSearches = 16
     /// Flush the memtable to segments at least this often (seconds) when it holds entries.
@@ -41,7 +44,7 @@ public struct ServerConfig: Sendable, Equatable {
 
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
-                              "max_concurrent_ingests", "max_concurrent_searches", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward", "auth_tokens", "rate_limit_per_token"]
+                              "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward", "auth_tokens", "rate_limit_per_token"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
     public mutating func set(_ key: String, _ value: String, from origin: String) throws(ConfigError) {
@@ -70,6 +73,7 @@ public struct ServerConfig: Sendable, Equatable {
         case "max_query_limit": maxQueryLimit = try int()
         case "max_concurrent_ingests": maxConcurrentIngests = try int()
         case "max_concurrent_searches": maxConcurrentSearches = try int()
+        case "max_inflight_body_bytes": maxInflightBodyBytes = try int()
         case "flush_interval_seconds":
             let v = try int()
             guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }

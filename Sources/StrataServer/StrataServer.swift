@@ -26,6 +26,8 @@ public final class StrataServer: Sendable {
     let agents = AgentRegistry()
     let alerts: AlertStore
     let ingestSlots: RequestSlots
+    /// Memory for request bodies in flight (see `decodedBody`).
+    let bodyBudget: BodyBudget
     /// Searches run at once; more get 503 (each search already uses every core).
     let searchSlots: RequestSlots
     /// Batches entries of the stream listeners (syslog, forward) into the engine.
@@ -47,6 +49,7 @@ public final class StrataServer: Sendable {
         alerts = try AlertStore(path: config.dataDir + "/alerts.json")
         ingestSlots = RequestSlots(limit: config.maxConcurrentIngests)
         searchSlots = RequestSlots(limit: config.maxConcurrentSearches)
+        bodyBudget = BodyBudget(limit: max(config.maxInflightBodyBytes, 2 * config.maxBodyBytes))
         let stats = self.stats
         let tail = self.tail
         sink = EntrySink(engine: engine, publish: { tail.publish($0) }) { p, accepted, rejected in
@@ -200,7 +203,8 @@ public final class StrataServer: Sendable {
             throw APIError(.overloaded, "too many ingest requests in progress (\(config.maxConcurrentIngests)); retry later")
         }
         defer { ingestSlots.release() }
-        let (body, wireBytes) = try await decodedBody(request)
+        let (body, wireBytes, hold) = try await decodedBody(request)
+        defer { withExtendedLifetime(hold) {} }
         let defaults = ParseDefaults(receivedAtNanos: wallClockNanos())
         let maxLine = config.maxLineBytes
         let parsed: BatchBody
@@ -235,10 +239,18 @@ public final class StrataServer: Sendable {
     }
 
     /// The request body, decompressed per `Content-Encoding`, within `maxBodyBytes` both on
-    /// the wire and decompressed; with the number of bytes received.
-    func decodedBody(_ request: Request) async throws(APIError) -> (body: [UInt8], wireBytes: Int) {
+    /// the wire and decompressed; with the number of bytes received, and the reservation of
+    /// memory it holds in `bodyBudget` (released when the caller lets go of it).
+    func decodedBody(_ request: Request) async throws(APIError) -> (body: [UInt8], wireBytes: Int, hold: BodyBudget.Hold) {
+        let enc = request.headers[.contentEncoding]?.lowercased()
+        let compressed = enc != nil && enc != "identity"
+        // What this request may occupy: its body as sent, and the decompressed body if encoded.
+        let declared = request.headers[.contentLength].flatMap { Int($0) }.map { min($0, config.maxBodyBytes) } ?? config.maxBodyBytes
+        guard let hold = bodyBudget.reserve(declared + (compressed ? config.maxBodyBytes : 0)) else {
+            throw APIError(.overloaded, "request bodies in memory are at the server's limit (\(config.maxInflightBodyBytes) bytes); retry shortly")
+        }
         let body = try await collect(request, limit: config.maxBodyBytes)
-        guard let enc = request.headers[.contentEncoding]?.lowercased(), enc != "identity" else { return (body, body.count) }
+        guard let enc, compressed else { return (body, body.count, hold) }
         guard let e = StreamDecompression.Encoding(rawValue: enc == "x-gzip" ? "gzip" : enc) else {
             throw APIError(.unsupportedMediaType, "Content-Encoding '\(enc)' is not supported (gzip, deflate, zstd)")
         }
@@ -247,7 +259,7 @@ public final class StrataServer: Sendable {
             let out = try withBytes(body) { (p: UnsafeRawBufferPointer) throws(StreamDecompression.Failure) in
                 try StreamDecompression.decompress(p, encoding: e, limit: limit)
             }
-            return (out, body.count)
+            return (out, body.count, hold)
         } catch {
             switch error {
             case .tooLarge: throw APIError(.bodyTooLarge, "decompressed body exceeds \(limit) bytes")
@@ -384,6 +396,34 @@ public final class StrataServer: Sendable {
         """
         return Array(text.utf8)
     }
+}
+
+/// Bytes of request bodies the server holds at once. A reservation is a `Hold`; dropping it
+/// gives the bytes back.
+final class BodyBudget: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var used = 0
+    let limit: Int
+    init(limit: Int) { self.limit = limit }
+
+    final class Hold: @unchecked Sendable {
+        let budget: BodyBudget
+        let bytes: Int
+        init(_ budget: BodyBudget, _ bytes: Int) { self.budget = budget; self.bytes = bytes }
+        deinit { budget.lock.withLock { budget.used -= bytes } }
+    }
+
+    /// A hold of `bytes`, or nil if that would pass the limit.
+    func reserve(_ bytes: Int) -> Hold? {
+        let ok: Bool = lock.withLock {
+            guard used + bytes <= limit else { return false }
+            used += bytes
+            return true
+        }
+        return ok ? Hold(self, bytes) : nil
+    }
+
+    var inUse: Int { lock.withLock { used } }
 }
 
 /// A counter of requests of one kind in progress, refusing past `limit` (the caller answers

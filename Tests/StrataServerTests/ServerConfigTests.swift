@@ -71,6 +71,20 @@ import Testing
     }
 }
 
+@Suite struct BodyBudgetTests {
+    @Test func holdsReturnTheirBytesWhenDropped() {
+        let budget = BodyBudget(limit: 100)
+        var a: BodyBudget.Hold? = budget.reserve(60)
+        #expect(a != nil && budget.inUse == 60)
+        #expect(budget.reserve(50) == nil, "over the limit")
+        a = nil
+        #expect(budget.inUse == 0)
+        let b = budget.reserve(100)
+        #expect(b != nil && budget.inUse == 100)
+        withExtendedLifetime(b) {}
+    }
+}
+
 @Suite struct QueryStringTests {
     @Test func plusAndPercentDecode() {
         let q = QueryString.parse("q=level%3Aerror+timeout&limit=5&empty=&flag&q2=%E2%9C%93&bad=%zz%4")
