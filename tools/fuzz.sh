@@ -37,6 +37,8 @@ for t in "${TARGETS[@]}"; do
         FuzzElasticBulk)
             printf '{"index":{"_index":"a","_id":"1"}}\n{"@timestamp":"2026-11-29T00:00:00Z","message":"m","log":{"level":"warn"}}\n{"delete":{"_id":"2"}}\n{"update":{}}\n{"doc":{}}\n' > "$work/b" ;;
         FuzzLokiPush)
+            # protobuf: selector byte, snappy literal block of PushRequest{streams{labels, entries{ts, line}}}
+            printf '\x00\x1d\x70\x0a\x1b\x0a\x0b{job=\"a\"}\x12\x0c\x0a\x06\x08\x80\x94\xa3\xd6\x06\x12\x02hi' > "$work/pb"
             printf '{"streams":[{"stream":{"app":"x","level":"error"},"values":[["1795910400000000001","line"],["1795910400000000002","{\\"message\\":\\"j\\",\\"level\\":\\"WARNING\\"}",{"trace_id":"t"}]]}]}' > "$work/l" ;;
         FuzzOTLPLogs)
             printf '\x01{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"s"}}]},"scopeLogs":[{"scope":{"name":"n"},"logRecords":[{"timeUnixNano":"1795910400000000000","severityNumber":9,"body":{"kvlistValue":{"values":[{"key":"a","value":{"arrayValue":{"values":[{"intValue":"1"}]}}}]}},"traceId":"5b8efff798038103d269b633813fc60c"}]}]}]}' > "$work/j"

@@ -141,11 +141,11 @@ extension StrataServer {
 
     func lokiPush(_ request: Request) async -> Response {
         let type = request.headers[.contentType]?.lowercased() ?? "application/json"
-        if type.hasPrefix("application/x-protobuf") {
-            return Self.json(APIError(.unsupportedMediaType, "Loki protobuf (snappy) pushes are not supported yet; send JSON (Content-Type: application/json)").json, status: .unsupportedMediaType)
-        }
+        let isProtobuf = type.hasPrefix("application/x-protobuf")
+        let limit = config.maxBodyBytes
         return await ingestRecords(request, .loki) { (p: UnsafeRawBufferPointer, d: ParseDefaults) throws(ReceiverError) in
-            let push = try LokiPush.parse(p, defaults: d)
+            // Promtail and Alloy send snappy-compressed protobuf; Python clients send JSON.
+            let push = isProtobuf ? try LokiPush.parseProtobuf(p, defaults: d, limit: limit) : try LokiPush.parse(p, defaults: d)
             return (push.entries, push.rejected, push.errors.first)
         } success: { accepted, rejected, firstError in
             guard rejected > 0 else { return Response(status: .noContent) }

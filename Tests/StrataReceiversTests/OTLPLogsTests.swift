@@ -2,25 +2,7 @@ import Testing
 import StrataFormat
 import StrataParse
 @testable import StrataReceivers
-
-/// A protobuf writer for the tests, written independently of the decoder from the wire format.
-struct PB {
-    var bytes: [UInt8] = []
-    mutating func varint(_ v: UInt64) {
-        var v = v
-        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
-        bytes.append(UInt8(v))
-    }
-    mutating func tag(_ f: Int, _ w: Int) { varint(UInt64(f << 3 | w)) }
-    mutating func msg(_ f: Int, _ m: PB) { tag(f, 2); varint(UInt64(m.bytes.count)); bytes += m.bytes }
-    mutating func str(_ f: Int, _ s: String) { tag(f, 2); varint(UInt64(s.utf8.count)); bytes += Array(s.utf8) }
-    mutating func raw(_ f: Int, _ b: [UInt8]) { tag(f, 2); varint(UInt64(b.count)); bytes += b }
-    mutating func fixed64(_ f: Int, _ v: UInt64) { tag(f, 1); for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
-    mutating func int(_ f: Int, _ v: Int64) { tag(f, 0); varint(UInt64(bitPattern: v)) }
-    static func kv(_ k: String, _ value: PB) -> PB { var p = PB(); p.str(1, k); p.msg(2, value); return p }
-    static func s(_ v: String) -> PB { var p = PB(); p.str(1, v); return p }
-    static func i(_ v: Int64) -> PB { var p = PB(); p.int(3, v); return p }
-}
+import StrataTestSupport
 
 @Suite struct OTLPLogsTests {
     let defaults = ParseDefaults(receivedAtNanos: 42)

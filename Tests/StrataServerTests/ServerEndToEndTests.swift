@@ -330,3 +330,22 @@ import Glibc
         #expect(server.stop() == 0)
     }
 }
+
+/// Loki's protobuf push as Promtail sends it: snappy-compressed `PushRequest`, answered 204.
+@Suite(.serialized) struct LokiProtobufEndToEndTests {
+    @Test func protobufPushIsStored() throws {
+        let dir = TemporaryDirectory("strata-lokipb")
+        let server = try ServerProcess(dataDir: dir.path + "/data")
+        var ts = PB(); ts.int(1, 1_795_910_400); ts.int(2, 7)
+        var entry = PB(); entry.msg(1, ts); entry.str(2, "from promtail")
+        var stream = PB(); stream.str(1, #"{job="promtail-job", host="node-1"}"#); stream.msg(2, entry); stream.msg(2, entry)
+        var req = PB(); req.msg(1, stream)
+        var r = try server.client.post("/loki/api/v1/push", snappyLiterals(req.bytes), headers: ["Content-Type": "application/x-protobuf"])
+        #expect(r.status == 204, "\(r.text)")
+        r = try server.client.get("/api/logs?q=service%3Apromtail-job+host%3Anode-1+%22from+promtail%22&limit=0")
+        #expect((try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])?["total"] as? Int == 2)
+        r = try server.client.post("/loki/api/v1/push", [0x05, 0x00, 0x61], headers: ["Content-Type": "application/x-protobuf"])
+        #expect(r.status == 400, "broken snappy")
+        #expect(server.stop() == 0)
+    }
+}
