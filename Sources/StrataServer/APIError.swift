@@ -14,6 +14,8 @@ public struct APIError: Error, Sendable, Equatable {
         case notFound = "not_found"
         case unauthorized = "unauthorized"
         case rateLimited = "rate_limited"
+        /// A live tail fell too far behind (sent on the WebSocket before it closes).
+        case slowConsumer = "slow_consumer"
         case overloaded = "overloaded"
         /// Too many searches at once (503, `Retry-After`).
         case busy = "busy"
@@ -28,7 +30,7 @@ public struct APIError: Error, Sendable, Equatable {
             case .bodyTooLarge, .lineTooLarge: 413
             case .notFound: 404
             case .unauthorized: 401
-            case .overloaded, .rateLimited: 429
+            case .overloaded, .rateLimited, .slowConsumer: 429
             case .storageUnavailable, .busy: 503
             case .unsupportedMediaType: 415
             case .internalError: 500

@@ -47,10 +47,8 @@ extension StrataServer {
                             }
                             tail.delivered(id)
                         case .overflow:
-                            let e = APIError(.overloaded, "slow_consumer: this tail fell more than \(tail.maxQueuedBatches) batches behind and was dropped")
-                            var json = e.json
-                            json.removeLast()
-                            try await outbound.write(.text(String(decoding: json, as: UTF8.self).replacingOccurrences(of: "\"overloaded\"", with: "\"slow_consumer\"")))
+                            let e = APIError(.slowConsumer, "this tail fell more than \(tail.maxQueuedBatches) batches behind and was dropped")
+                            try await outbound.write(.text(String(decoding: e.json.dropLast(), as: UTF8.self)))
                             try await outbound.close(.policyViolation, reason: "slow consumer")
                             return
                         }

@@ -85,6 +85,16 @@ import Testing
     }
 }
 
+@Suite struct APIErrorTests {
+    @Test func stableCodesAndStatuses() {
+        let e = APIError(.slowConsumer, "behind")
+        #expect(String(decoding: e.json, as: UTF8.self) == #"{"error":{"code":"slow_consumer","message":"behind"}}"# + "\n")
+        #expect(APIError.Code.busy.status == 503 && APIError.Code.rateLimited.status == 429 && APIError.Code.unauthorized.status == 401)
+        let q = APIError(.badQuery, "expected a value", position: 6)
+        #expect(String(decoding: q.json, as: UTF8.self).contains(#""position":6"#))
+    }
+}
+
 @Suite struct QueryStringTests {
     @Test func plusAndPercentDecode() {
         let q = QueryString.parse("q=level%3Aerror+timeout&limit=5&empty=&flag&q2=%E2%9C%93&bad=%zz%4")
