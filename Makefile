@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
 # Real clients the server tests drive: util-linux logger (bsdutils) and rsyslog.
-TEST_APT_PACKAGES := bsdutils rsyslog
+TEST_APT_PACKAGES := bsdutils rsyslog openssl
 APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3 python3-venv
 
 .PHONY: deps build release run test bench-ingest bench-query bench-http demo clean fuzz fault
@@ -45,11 +45,13 @@ bench-ingest: release
 bench-query: release
 	bash tools/bench-query.sh $(N) $(REPEAT)
 
-# Crash harness: SIGKILL the real server at random points while clients ingest with
-# acknowledgements; every acknowledged batch must survive, segtool verify must stay clean.
+# Crash harnesses: SIGKILL the real server at random points while clients ingest with
+# acknowledgements; then fill a small tmpfs (503 storage_full, resume, real ENOSPC). Every
+# acknowledged batch must survive, segtool verify must stay clean.
 FAULT_ITERATIONS ?= 50
 fault: build
 	python3 tools/fault-kill.py --iterations $(FAULT_ITERATIONS) --bin .build/debug
+	python3 tools/fault-diskfull.py --bin .build/debug
 
 # Server ingest: wrk posting NDJSON batches for SECONDS (rate median and RSS), syslog TCP and
 # forward rates. BENCH_SECONDS=60 BATCH=1000 CONNS=8 FSYNC=always.

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +20,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+from serverproc import start_server
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--iterations", type=int, default=50)
@@ -38,20 +39,6 @@ if args.data_dir and os.path.exists(data):
     shutil.rmtree(data)
 
 
-def start():
-    p = subprocess.Popen([strata, "serve", "--data-dir", data, "--http", "127.0.0.1:0", "--fsync", "always"],
-                         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    log = ""
-    while True:
-        line = p.stderr.readline()
-        if not line:
-            sys.exit(f"strata serve exited before listening:\n{log}")
-        log += line
-        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-        if m:
-            # Keep draining stderr so the server never blocks on it.
-            threading.Thread(target=lambda: [None for _ in p.stderr], daemon=True).start()
-            return p, int(m.group(1))
 
 
 acked = set()          # (iteration, thread, batch)
@@ -77,7 +64,7 @@ def client(port, it, th, stop):
 
 verifies = 0
 for it in range(args.iterations):
-    server, port = start()
+    server, port = start_server(strata, data)
     stop = threading.Event()
     threads = [threading.Thread(target=client, args=(port, it, th, stop)) for th in range(args.threads)]
     for t in threads:
@@ -94,7 +81,7 @@ for it in range(args.iterations):
     verifies += 1
 
 # Final: restart (replays the WAL), stop gracefully, count every batch.
-server, port = start()
+server, port = start_server(strata, data)
 server.send_signal(signal.SIGTERM)
 if server.wait() != 0:
     sys.exit("the final graceful stop failed")

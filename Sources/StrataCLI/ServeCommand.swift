@@ -34,11 +34,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes after decompression (e.g. 64MiB).")
     var maxBodyBytes: String?
 
+    @Option(help: "Free disk space kept in reserve; below it ingest answers 503 storage_full (default 256MiB; 0: off).")
+    var minFreeDisk: String?
+
     @Option(help: "Syslog over UDP listen address host:port (RFC 3164/5424).")
     var syslogUdp: String?
 
     @Option(help: "Syslog over TCP listen address host:port (RFC 6587 octet counting or LF framing).")
     var syslogTcp: String?
+
+    @Option(help: "Syslog over TLS (RFC 5425) listen address host:port; needs --tls-cert and --tls-key.")
+    var syslogTls: String?
+
+    @Option(help: "PEM certificate chain; with --tls-key, HTTP is served over TLS only.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA bundle; when set, TLS clients must present a certificate signed by one of these CAs.")
+    var tlsClientCa: String?
 
     @Option(help: "Fluentd forward protocol listen address host:port.")
     var forward: String?
@@ -71,8 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let http { try merged.set("http", http, from: "--http") }
         if let fsync { try merged.set("fsync", fsync, from: "--fsync") }
         if let maxBodyBytes { try merged.set("max_body_bytes", maxBodyBytes, from: "--max-body-bytes") }
+        if let minFreeDisk { try merged.set("min_free_disk_bytes", minFreeDisk, from: "--min-free-disk") }
         if let syslogUdp { try merged.set("syslog_udp", syslogUdp, from: "--syslog-udp") }
         if let syslogTcp { try merged.set("syslog_tcp", syslogTcp, from: "--syslog-tcp") }
+        if let syslogTls { try merged.set("syslog_tls", syslogTls, from: "--syslog-tls") }
+        if let tlsCert { try merged.set("tls_cert", tlsCert, from: "--tls-cert") }
+        if let tlsKey { try merged.set("tls_key", tlsKey, from: "--tls-key") }
+        if let tlsClientCa { try merged.set("tls_client_ca", tlsClientCa, from: "--tls-client-ca") }
         if let forward { try merged.set("forward", forward, from: "--forward") }
         if let authTokens { try merged.set("auth_tokens", authTokens, from: "--auth-tokens") }
         if let rateLimitPerToken { try merged.set("rate_limit_per_token", rateLimitPerToken, from: "--rate-limit-per-token") }
@@ -86,8 +106,10 @@ struct ServeCommand: AsyncParsableCommand {
             var also = ""
             if let p = l.syslogUDP { also += ", syslog udp \(ServerConfig.splitAddress(cfg.syslogUDP)!.host):\(p)" }
             if let p = l.syslogTCP { also += ", syslog tcp \(ServerConfig.splitAddress(cfg.syslogTCP)!.host):\(p)" }
+            if let p = l.syslogTLS { also += ", syslog tls \(ServerConfig.splitAddress(cfg.syslogTLS)!.host):\(p)" }
             if let p = l.forward { also += ", forward \(ServerConfig.splitAddress(cfg.forward)!.host):\(p)" }
-            printError("strata: listening on http://\(host):\(l.http)\(also) (data \(cfg.dataDir), \(server.engine.unflushedCount) entries replayed from the WAL, ready in \(formatFixed(ms, 1)) ms)")
+            let scheme = cfg.tlsCert.isEmpty ? "http" : "https"
+            printError("strata: listening on \(scheme)://\(host):\(l.http)\(also) (data \(cfg.dataDir), \(server.engine.unflushedCount) entries replayed from the WAL, ready in \(formatFixed(ms, 1)) ms)")
         }
         printError("strata: stopped; everything acknowledged is in segments")
     }

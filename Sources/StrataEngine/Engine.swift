@@ -102,8 +102,18 @@ public final class Engine: @unchecked Sendable {
     /// Partition duration in force for this directory (from the manifest).
     public var partitionDurationNanos: Int64 { manifest.partitionDurationNanos }
 
+    /// Throws `.diskFull` when the data directory's file system is below the free-space reserve.
+    private func checkFreeSpace() throws(EngineError) {
+        let available: UInt64
+        do throws(IOError) { available = try FileSystem.availableBytes(options.dataDirectory) } catch { throw .io(error) }
+        if available < options.minFreeDiskBytes {
+            throw .diskFull(path: options.dataDirectory, available: available, reserve: options.minFreeDiskBytes)
+        }
+    }
+
     /// Logs `entries` durably and makes them queryable. Sequences are assigned here (any
-    /// `sequence` in the input is ignored). Returns the assigned ids in input order.
+    /// `sequence` in the input is ignored). Throws `.diskFull` (nothing written) while the
+    /// disk is below `minFreeDiskBytes`. Returns the assigned ids in input order.
     @discardableResult
     public func append(_ entries: [LogEntry]) throws(EngineError) -> [LogID] {
         guard !readOnly else { throw .readOnly }
@@ -111,6 +121,7 @@ public final class Engine: @unchecked Sendable {
         for (i, e) in entries.enumerated() {
             if let reason = e.validationError { throw .invalidEntry(index: i, reason: reason) }
         }
+        if options.minFreeDiskBytes > 0 { try checkFreeSpace() }
         var ids = [LogID]()
         ids.reserveCapacity(entries.count)
         var ticket: WALWriter.Ticket = 0

@@ -13,6 +13,10 @@ public struct EngineOptions: Sendable {
     public var memtableMaxBytes: Int
     /// Flush the memtable once it holds this many distinct field keys (bounds column count).
     public var memtableMaxFieldKeys: Int
+    /// Refuse appends (`EngineError.diskFull`, nothing written) while the data directory's file
+    /// system has fewer free bytes than this, so that a full disk is met with back-pressure
+    /// instead of a failed WAL write, and flushes still find room. 0: no check.
+    public var minFreeDiskBytes: UInt64 = 0
     /// Called after each successful flush with the entries written and its duration in
     /// nanoseconds (for metrics).
     public var onFlush: (@Sendable (_ entries: Int, _ nanos: UInt64) -> Void)?
@@ -41,6 +45,9 @@ public enum EngineError: Error, CustomStringConvertible {
     /// An earlier flush or WAL write failed; the engine refuses writes until it is reopened
     /// (reopening replays the WAL, which still holds every acknowledged entry).
     case failed(String)
+    /// The data directory's file system has `available` free bytes, below the configured
+    /// `reserve`; nothing of the batch was written. Retry once space is freed.
+    case diskFull(path: String, available: UInt64, reserve: UInt64)
 
     public var description: String {
         switch self {
@@ -50,6 +57,8 @@ public enum EngineError: Error, CustomStringConvertible {
         case .closed: "the engine is closed"
         case .invalidEntry(let i, let reason): "entry \(i) of the batch rejected: \(reason)"
         case .failed(let why): "the engine stopped accepting writes after an earlier failure: \(why)"
+        case .diskFull(let path, let available, let reserve):
+            "the disk holding \(path) is full: \(available) bytes free, below the reserve of \(reserve) bytes; nothing was written"
         }
     }
 }

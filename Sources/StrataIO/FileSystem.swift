@@ -76,6 +76,14 @@ public enum FileSystem {
         try syncDirectory(parent(of: path))
     }
 
+    /// Bytes an unprivileged writer can still use on the file system holding `path`
+    /// (`statvfs`: available blocks × fragment size).
+    public static func availableBytes(_ path: String) throws(IOError) -> UInt64 {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { throw IOError(path: path, operation: "statvfs", errno: errno) }
+        return UInt64(s.f_bavail) &* UInt64(s.f_frsize)
+    }
+
     /// Removes a file; a missing file is not an error.
     public static func removeFile(_ path: String) throws(IOError) {
         if unlink(path) != 0 && errno != ENOENT { throw IOError(path: path, operation: "unlink", errno: errno) }

@@ -20,6 +20,8 @@ public struct APIError: Error, Sendable, Equatable {
         /// Too many searches at once (503, `Retry-After`).
         case busy = "busy"
         case storageUnavailable = "storage_unavailable"
+        /// The data directory's disk is below the free-space reserve (503, `Retry-After`).
+        case storageFull = "storage_full"
         case unsupportedMediaType = "unsupported_media_type"
         case internalError = "internal"
 
@@ -31,9 +33,20 @@ public struct APIError: Error, Sendable, Equatable {
             case .notFound: 404
             case .unauthorized: 401
             case .overloaded, .rateLimited, .slowConsumer: 429
-            case .storageUnavailable, .busy: 503
+            case .storageUnavailable, .storageFull, .busy: 503
             case .unsupportedMediaType: 415
             case .internalError: 500
+            }
+        }
+
+        /// Seconds a client should wait before retrying (`Retry-After`), for codes that mean
+        /// "not now" rather than "never".
+        public var retryAfterSeconds: Int? {
+            switch self {
+            case .overloaded, .busy, .rateLimited: 1
+            case .storageUnavailable: 5
+            case .storageFull: 10
+            default: nil
             }
         }
     }

@@ -1,6 +1,7 @@
 import Dispatch
 import NIOCore
 import NIOPosix
+import NIOSSL
 import StrataEngine
 import StrataFormat
 import StrataIO
@@ -84,11 +85,17 @@ final class EntrySink: @unchecked Sendable {
     }
 
     /// A TCP listener whose connections each get a handler from `makeHandler`.
-    static func tcpListener<H: ChannelInboundHandler & Sendable>(host: String, port: Int, _ makeHandler: @escaping @Sendable () -> H) async throws -> Channel {
+    static func tcpListener<H: ChannelInboundHandler & Sendable>(host: String, port: Int, tls: NIOSSLContext? = nil,
+                                                               _ makeHandler: @escaping @Sendable () -> H) async throws -> Channel {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(makeHandler()) } }
+            .childChannelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    if let tls { try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try ch.pipeline.syncOperations.addHandler(makeHandler())
+                }
+            }
             .bind(host: host, port: port).get()
     }
 

@@ -107,7 +107,9 @@ extension StrataServer {
         let entries = items.compactMap(\.entry)
         do throws(APIError) { try await store(entries) } catch {
             recordIngest(.elasticsearch, accepted: 0, rejected: items.count, bytes: wire)
-            return Self.elasticError(error.code.status, type: "es_rejected_execution_exception", reason: error.message)
+            var r = Self.elasticError(error.code.status, type: "es_rejected_execution_exception", reason: error.message)
+            if let s = error.code.retryAfterSeconds { r.headers[.retryAfter] = String(s) }
+            return r
         }
         recordIngest(.elasticsearch, accepted: entries.count, rejected: items.count - entries.count, bytes: wire)
         // One item per action, in order; successful documents report their Strata id unless
@@ -173,9 +175,7 @@ extension StrataServer {
                        parse: (UnsafeRawBufferPointer, ParseDefaults) throws(ReceiverError) -> ([LogEntry], Int, String?),
                        success: (Int, Int, String?) -> Response) async -> Response {
         guard ingestSlots.acquire() else {
-            var r = Self.json(APIError(.overloaded, "too many ingest requests in progress; retry later").json, status: .tooManyRequests)
-            r.headers[.retryAfter] = "1"
-            return r
+            return Self.errorResponse(APIError(.overloaded, "too many ingest requests in progress; retry later"))
         }
         defer { ingestSlots.release() }
         do throws(APIError) {
@@ -196,7 +196,7 @@ extension StrataServer {
             recordIngest(proto, accepted: parsed.0.count, rejected: parsed.1, bytes: wire)
             return success(parsed.0.count, parsed.1, parsed.2)
         } catch {
-            return Self.json(error.json, status: HTTPResponse.Status(code: error.code.status))
+            return Self.errorResponse(error)
         }
     }
 }

@@ -26,6 +26,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxInflightBodyBytes = 1 << 30
     /// Searches run at once; more get 503 `busy` with `Retry-After`.
     public var maxConcurrentSearches = 16
+    /// Free bytes the data directory's disk keeps in reserve: below it ingest answers 503
+    /// `storage_full` with `Retry-After` (nothing written) so flushes still have room;
+    /// ingest resumes by itself once space is freed. 0: no check.
+    public var minFreeDiskBytes = 256 << 20
     /// Flush the memtable to segments at least this often (seconds) when it holds entries.
     public var flushIntervalSeconds = 300
     /// Syslog over UDP / TCP listen addresses (`host:port`); empty: off.
@@ -39,12 +43,22 @@ public struct ServerConfig: Sendable, Equatable {
     /// Requests per second allowed per API token (bursts up to twice that); 0: no limit. Only
     /// with `auth_tokens`.
     public var rateLimitPerToken = 0
+    /// PEM certificate chain and private key; when set, HTTP is served over TLS only (and
+    /// `syslog_tls` may be used).
+    public var tlsCert = ""
+    public var tlsKey = ""
+    /// PEM bundle of the CAs client certificates must chain to; when set, every TLS client
+    /// must present a valid certificate (refused in the handshake otherwise).
+    public var tlsClientCA = ""
+    /// Syslog over TLS (RFC 5425, octet-counted or LF framing) listen address; empty: off.
+    public var syslogTLS = ""
 
     public init() {}
 
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
-                              "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "syslog_udp", "syslog_tcp", "forward", "auth_tokens", "rate_limit_per_token"]
+                              "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "min_free_disk_bytes", "syslog_udp", "syslog_tcp", "syslog_tls", "forward", "auth_tokens", "rate_limit_per_token",
+                              "tls_cert", "tls_key", "tls_client_ca"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
     public mutating func set(_ key: String, _ value: String, from origin: String) throws(ConfigError) {
@@ -78,6 +92,11 @@ public struct ServerConfig: Sendable, Equatable {
             let v = try int()
             guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }
             flushIntervalSeconds = v
+        case "min_free_disk_bytes":
+            guard let v = Self.parseSize(value), v >= 0 else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "a byte count (may end in KiB, MiB or GiB), 0 for no check")
+            }
+            minFreeDiskBytes = v
         case "rate_limit_per_token":
             guard let v = Int(Self.trimmed(value)), v >= 0 else {
                 throw .invalid(origin: origin, key: key, value: value, expected: "requests per second per token, 0 for no limit")
@@ -89,13 +108,17 @@ public struct ServerConfig: Sendable, Equatable {
                 throw .invalid(origin: origin, key: key, value: "(hidden)", expected: "comma-separated tokens of at least 16 characters without spaces")
             }
             authTokens = tokens
-        case "syslog_udp", "syslog_tcp", "forward":
+        case "tls_cert": tlsCert = value
+        case "tls_key": tlsKey = value
+        case "tls_client_ca": tlsClientCA = value
+        case "syslog_udp", "syslog_tcp", "syslog_tls", "forward":
             guard value.isEmpty || Self.splitAddress(value) != nil else {
                 throw .invalid(origin: origin, key: key, value: value, expected: "host:port with a port 0-65535, or empty for off")
             }
             switch key {
             case "syslog_udp": syslogUDP = value
             case "syslog_tcp": syslogTCP = value
+            case "syslog_tls": syslogTLS = value
             default: forward = value
             }
         default: throw .unknownKey(origin: origin, key: key, known: Self.keys)
@@ -150,6 +173,26 @@ public struct ServerConfig: Sendable, Equatable {
         guard FsyncPolicy(fsync) != nil else {
             throw .invalid(origin: "configuration", key: "fsync", value: fsync, expected: "always, interval or interval:MS")
         }
+        if tlsCert.isEmpty != tlsKey.isEmpty {
+            throw .invalid(origin: "configuration", key: tlsCert.isEmpty ? "tls_cert" : "tls_key", value: "",
+                           expected: "tls_cert and tls_key set together (PEM files)")
+        }
+        if tlsCert.isEmpty && !syslogTLS.isEmpty {
+            throw .invalid(origin: "configuration", key: "syslog_tls", value: syslogTLS, expected: "tls_cert and tls_key to be set as well")
+        }
+        if tlsCert.isEmpty && !tlsClientCA.isEmpty {
+            throw .invalid(origin: "configuration", key: "tls_client_ca", value: tlsClientCA, expected: "tls_cert and tls_key to be set as well")
+        }
+        if authTokens.isEmpty && !Self.isLoopback(http) {
+            throw .invalid(origin: "configuration", key: "http", value: http,
+                           expected: "a loopback address (127.0.0.1, ::1, localhost) unless auth_tokens are set: the API must not be open to the network without keys")
+        }
+    }
+
+    /// Whether `host:port` names a loopback interface.
+    public static func isLoopback(_ address: String) -> Bool {
+        guard let host = splitAddress(address)?.host else { return false }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// `host:port` → (host, port); `[v6]:port` too.

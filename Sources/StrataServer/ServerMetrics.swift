@@ -25,6 +25,7 @@ public final class ServerMetrics: Sendable {
     private let segments: Gauge
     private let partitions: Gauge
     private let diskBytes: Gauge
+    private let diskFree: Gauge
     private let unflushed: Gauge
     private let queryErrors: Counter
     private let tails: Gauge
@@ -53,6 +54,7 @@ public final class ServerMetrics: Sendable {
         segments = registry.makeGauge(descriptor: Self.name("segments", "", "Live segments."))
         partitions = registry.makeGauge(descriptor: Self.name("partitions", "", "Time partitions holding live segments."))
         diskBytes = registry.makeGauge(descriptor: Self.name("disk_bytes", "", "Bytes of live segments and WAL files."))
+        diskFree = registry.makeGauge(descriptor: Self.name("disk_free_bytes", "", "Free bytes on the data directory's file system (ingest answers 503 below min_free_disk_bytes)."))
         unflushed = registry.makeGauge(descriptor: Self.name("unflushed_entries", "", "Entries in the WAL and memtable, not yet in segments."))
         tails = registry.makeGauge(descriptor: Self.name("active_tails", "", "Live tail connections open now."))
     }
@@ -89,6 +91,7 @@ public final class ServerMetrics: Sendable {
         partitions.set(Double(Set(m.segments.map(\.partitionStartNanos)).count))
         diskBytes.set(Double(m.segments.reduce(0) { $0 + Int($1.sizeInBytes) } + walBytes))
         unflushed.set(Double(engine.unflushedCount))
+        if let free = try? FileSystem.availableBytes(engine.options.dataDirectory) { diskFree.set(Double(free)) }
         var out = [UInt8]()
         registry.emit(into: &out)
         return out

@@ -1,5 +1,9 @@
 import Dispatch
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
 import NIOCore
 import StrataCodec
 import StrataEngine
@@ -34,15 +38,19 @@ public final class StrataServer: Sendable {
     let sink: EntrySink
     /// Live tail subscribers (`GET /api/tail`).
     public let tail = TailHub()
+    /// Certificates of the TLS listeners (`nil`: plain HTTP, no syslog over TLS).
+    let tls: ServerTLS?
 
     /// Opens the data directory (replaying its WAL); does not listen yet.
     public init(config: ServerConfig) throws {
         try config.validate()
+        tls = try ServerTLS.load(config)
         self.config = config
         let metrics = ServerMetrics()
         self.metrics = metrics
         var options = EngineOptions(dataDirectory: config.dataDir,
                                     wal: WALOptions(fsync: FsyncPolicy(config.fsync)!, onSync: { metrics.walSynced(nanos: $0) }))
+        options.minFreeDiskBytes = UInt64(config.minFreeDiskBytes)
         options.onFlush = { metrics.flushed(entries: $0, nanos: $1) }
         engine = try Engine(options: options)
         executor = QueryExecutor(engine: engine)
@@ -63,6 +71,7 @@ public final class StrataServer: Sendable {
         public var http: Int
         public var syslogUDP: Int?
         public var syslogTCP: Int?
+        public var syslogTLS: Int?
         public var forward: Int?
     }
 
@@ -84,6 +93,11 @@ public final class StrataServer: Sendable {
                 streams.append(ch)
                 listening.syslogTCP = ch.localAddress?.port
             }
+            if let (h, p) = ServerConfig.splitAddress(config.syslogTLS), let tls {
+                let ch = try await SyslogListeners.tcp(host: h, port: p, sink: sink, tls: tls.context)
+                streams.append(ch)
+                listening.syslogTLS = ch.localAddress?.port
+            }
             if let (h, p) = ServerConfig.splitAddress(config.forward) {
                 let ch = try await ForwardListener.tcp(host: h, port: p, sink: sink)
                 streams.append(ch)
@@ -97,11 +111,13 @@ public final class StrataServer: Sendable {
             throw error
         }
         let ready = listening
+        var server = HTTPServerBuilder.http1WebSocketUpgrade(configuration: .init(http1: .init(additionalChannelHandlers: [ExpectContinue()]))) {
+            [self] (request: HTTPRequest, _: Channel, _: Logger) in tailUpgrade(request)
+        }
+        if let tls { server = try .tls(server, tlsConfiguration: tls.configuration) }
         let app = Application(
             router: buildRouter(),
-            server: .http1WebSocketUpgrade(configuration: .init(http1: .init(additionalChannelHandlers: [ExpectContinue()]))) { [self] request, _, _ in
-                tailUpgrade(request)
-            },
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "strata"),
             onServerRunning: { channel in
                 var l = ready
@@ -175,10 +191,15 @@ public final class StrataServer: Sendable {
         do throws(APIError) {
             return Self.json(try await body(), status: status)
         } catch {
-            var r = Self.json(error.json, status: HTTPResponse.Status(code: error.code.status))
-            if error.code == .overloaded || error.code == .busy { r.headers[.retryAfter] = "1" }
-            return r
+            return Self.errorResponse(error)
         }
+    }
+
+    /// The JSON answer of `error`, with `Retry-After` when the code calls for one.
+    static func errorResponse(_ error: APIError) -> Response {
+        var r = Self.json(error.json, status: HTTPResponse.Status(code: error.code.status))
+        if let s = error.code.retryAfterSeconds { r.headers[.retryAfter] = String(s) }
+        return r
     }
 
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
@@ -291,6 +312,7 @@ public final class StrataServer: Sendable {
         } catch {
             switch error {
             case .invalidEntry(let i, let reason): throw APIError(.invalidRecords, "record \(i): \(reason); nothing was stored")
+            case .diskFull: throw APIError(.storageFull, "\(error); the request was not acknowledged (retry once space is freed)")
             default: throw APIError(.storageUnavailable, "the store cannot accept writes: \(error); the request was not acknowledged (retry it)")
             }
         }
@@ -378,6 +400,7 @@ public final class StrataServer: Sendable {
         let segmentRows = m.segments.reduce(0) { $0 + Int($1.rowCount) }
         let segmentBytes = m.segments.reduce(0) { $0 + Int($1.sizeInBytes) }
         let walBytes = walBytes()
+        let diskFree = (try? FileSystem.availableBytes(config.dataDir)).map(String.init) ?? "null"
         let partitions = Set(m.segments.map(\.partitionStartNanos)).union(c.unflushedPartitions).count
         let oldest = (m.segments.map(\.minTimestampNanos) + [c.unflushedMinNanos].compactMap { $0 }).min()
         let newest = (m.segments.map(\.maxTimestampNanos) + [c.unflushedMaxNanos].compactMap { $0 }).max()
@@ -387,7 +410,8 @@ public final class StrataServer: Sendable {
         let text = """
         {"entries":\(segmentRows + unflushed),"segment_entries":\(segmentRows),"unflushed_entries":\(unflushed),\
         "segments":\(m.segments.count),"partitions":\(partitions),\
-        "bytes":{"segments":\(segmentBytes),"wal":\(walBytes),"total":\(segmentBytes + walBytes)},\
+        "bytes":{"segments":\(segmentBytes),"wal":\(walBytes),"total":\(segmentBytes + walBytes),\
+        "disk_free":\(diskFree),"disk_reserve":\(config.minFreeDiskBytes)},\
         "oldest":\(ts(oldest)),"newest":\(ts(newest)),\
         "ingest":{"accepted_total":\(s.acceptedTotal),"rejected_total":\(s.rejectedTotal),"bytes_total":\(s.bytesTotal),\
         "entries_per_second_1m":\(rate(s.entriesPerSecond)),"bytes_per_second_1m":\(rate(s.bytesPerSecond))},\

@@ -1,12 +1,13 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import StrataFormat
 import StrataIO
 import StrataParse
 import StrataReceivers
 
 /// Syslog over UDP (one message a datagram) and TCP (RFC 6587 octet-counted or LF framing,
-/// detected per frame), parsed by `SyslogParser` into the `EntrySink`.
+/// detected per frame; the same inside TLS for RFC 5425), parsed by `SyslogParser` into the `EntrySink`.
 enum SyslogListeners {
     static func udp(host: String, port: Int, sink: EntrySink) async throws -> Channel {
         try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -17,8 +18,9 @@ enum SyslogListeners {
             .bind(host: host, port: port).get()
     }
 
-    static func tcp(host: String, port: Int, sink: EntrySink) async throws -> Channel {
-        try await EntrySink.tcpListener(host: host, port: port) { TCPHandler(sink: sink) }
+    /// TCP, or TLS (RFC 5425) when `tls` is given: the same framing inside the TLS stream.
+    static func tcp(host: String, port: Int, sink: EntrySink, tls: NIOSSLContext? = nil) async throws -> Channel {
+        try await EntrySink.tcpListener(host: host, port: port, tls: tls) { TCPHandler(sink: sink) }
     }
 
     final class UDPHandler: ChannelInboundHandler, @unchecked Sendable {

@@ -35,6 +35,36 @@ import Dispatch
         #expect(try WALReader.listFiles(directory: dir.path + "/wal").isEmpty, "WAL files are deleted once their records are in segments")
     }
 
+    @Test func appendsAreRefusedWithoutWritingWhileTheDiskIsBelowTheReserve() throws {
+        let dir = TemporaryDirectory()
+        var rng = SeededRandom(seed: 7)
+        let entries = randomEntries(count: 50, rng: &rng)
+        let free = try FileSystem.availableBytes(dir.path)
+        #expect(free > 0)
+        var full = options(dir)
+        full.minFreeDiskBytes = free + (1 << 40)   // more than this disk will ever have free
+        do {
+            let engine = try Engine(options: full)
+            #expect(throws: EngineError.self) { try engine.append(entries) }
+            do { try engine.append(entries) } catch {
+                guard case .diskFull(_, let available, let reserve) = error else {
+                    Issue.record("expected diskFull, got \(error)")
+                    return
+                }
+                #expect(available < reserve)
+            }
+            #expect(engine.unflushedCount == 0, "nothing of a refused batch is kept")
+            try engine.close()
+        }
+        var roomy = options(dir)
+        roomy.minFreeDiskBytes = 1
+        let engine = try Engine(options: roomy)
+        #expect(engine.unflushedCount == 0, "nothing of a refused batch reached the WAL")
+        try engine.append(entries)
+        #expect(try QueryExecutor(engine: engine).search(SearchRequest(query: "*", limit: 1000)).total == 50)
+        try engine.close()
+    }
+
     @Test func flushSplitsByPartitionAndIdsStayStable() throws {
         let dir = TemporaryDirectory()
         let engine = try Engine(options: options(dir))

@@ -26,6 +26,27 @@ import Testing
         try c.validate()
     }
 
+    @Test func aNetworkAddressNeedsTokensAndTLSSettingsComeTogether() throws {
+        var c = ServerConfig()
+        try c.set("http", "0.0.0.0:8080", from: "--http")
+        #expect(throws: ConfigError.self) { try c.validate() }
+        try c.set("auth_tokens", "0123456789abcdef0123", from: "--auth-tokens")
+        try c.validate()
+        #expect(ServerConfig.isLoopback("127.0.0.1:1") && ServerConfig.isLoopback("[::1]:1") && ServerConfig.isLoopback("localhost:1"))
+        #expect(!ServerConfig.isLoopback("10.0.0.1:1") && !ServerConfig.isLoopback("[::]:1"))
+        var t = ServerConfig()
+        try t.set("tls_cert", "/etc/strata/cert.pem", from: "--tls-cert")
+        #expect(throws: ConfigError.self) { try t.validate() }
+        try t.set("tls_key", "/etc/strata/key.pem", from: "--tls-key")
+        try t.validate()
+        var s = ServerConfig()
+        try s.set("syslog_tls", "127.0.0.1:6514", from: "--syslog-tls")
+        #expect(throws: ConfigError.self) { try s.validate() }
+        try s.set("min_free_disk_bytes", "0", from: "--min-free-disk")
+        #expect(s.minFreeDiskBytes == 0)
+        #expect(throws: ConfigError.self) { try s.set("min_free_disk_bytes", "-5", from: "--min-free-disk") }
+    }
+
     @Test func mistakesNameTheKeyAndWhereItCameFrom() {
         var c = ServerConfig()
         #expect(throws: ConfigError.unknownKey(origin: "strata.yaml", key: "max_lines", known: ServerConfig.keys)) {

@@ -12,6 +12,7 @@ public final class ServerProcess {
     /// Ports of the stream listeners, when enabled.
     public let syslogUDPPort: Int?
     public let syslogTCPPort: Int?
+    public let syslogTLSPort: Int?
     public let forwardPort: Int?
     public let client: HTTPTestClient
     private let stderrPipe: Pipe
@@ -61,7 +62,7 @@ public final class ServerProcess {
                 throw Failure.exitedEarly(status: process.terminationStatus, log: log)
             }
             log += String(decoding: chunk, as: UTF8.self)
-            if let r = log.range(of: #"listening on http://127\.0\.0\.1:([0-9]+)"#, options: .regularExpression) {
+            if let r = log.range(of: #"listening on https?://127\.0\.0\.1:([0-9]+)"#, options: .regularExpression) {
                 let text = log[r]
                 found = Int(text[text.index(after: text.lastIndex(of: ":")!)...])
             }
@@ -73,6 +74,7 @@ public final class ServerProcess {
         }
         syslogUDPPort = listener("syslog udp")
         syslogTCPPort = listener("syslog tcp")
+        syslogTLSPort = listener("syslog tls")
         forwardPort = listener("forward")
         client = HTTPTestClient(port: port)
         startupLog = log
