@@ -200,11 +200,25 @@ public enum IntColumn {
         let bytes = Int(try r.readUInt8())
         guard [1, 2, 4, 8].contains(bytes) else { throw FormatError.invalid(r.section, at: widthAt, "aligned width \(bytes) bytes") }
         let span = try r.readSpan(count * bytes)
-        for i in 0..<count {
-            var x: UInt64 = 0
-            for k in 0..<bytes { x |= UInt64(span[i * bytes + k]) << UInt64(8 * k) }
-            out.append(Int64(bitPattern: x &* g &+ base))
+        // One loop per width (template codes are mostly 1 or 2 bytes): no per-byte inner loop.
+        return [Int64](unsafeUninitializedCapacity: count) { o, n in
+            switch bytes {
+            case 1:
+                for i in 0..<count { o[i] = Int64(bitPattern: UInt64(span[i]) &* g &+ base) }
+            case 2:
+                for i in 0..<count {
+                    o[i] = Int64(bitPattern: UInt64(UInt16(littleEndian: span.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) &* g &+ base)
+                }
+            case 4:
+                for i in 0..<count {
+                    o[i] = Int64(bitPattern: UInt64(UInt32(littleEndian: span.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) &* g &+ base)
+                }
+            default:
+                for i in 0..<count {
+                    o[i] = Int64(bitPattern: UInt64(littleEndian: span.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) &* g &+ base)
+                }
+            }
+            n = count
         }
-        return out
     }
 }

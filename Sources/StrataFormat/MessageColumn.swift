@@ -116,10 +116,10 @@ public struct MessageStreams: Sendable {
     public let codes: [UInt32]
     let ordinal: [Int32]
     let uses: [Int]
-    /// The whole `_msg.str` stream (lengths, then bytes): a superset of every string variable's
-    /// bytes, for "could any variable contain …" checks that must not miss.
-    public let stringStream: [UInt8]
-    let numberStream: [UInt8]
+    /// The `_msg.num` and `_msg.str` streams, produced on first use: a query that settles every
+    /// row from the templates never decompresses them.
+    let numberSource: LazyBytes
+    let stringSource: LazyBytes
     let section: String
     let numberSection: String
     let stringSection: String
@@ -130,9 +130,20 @@ public struct MessageStreams: Sendable {
     /// render (a query that settles every row from templates never parses them).
     public init(rows: Int, templates t: inout ByteReader, numbers n: inout ByteReader,
                 strings s: inout ByteReader) throws(FormatError) {
+        try self.init(rows: rows, templates: &t, numbers: LazyBytes(Array(n.buffer[n.position...])), numberSection: n.section,
+                      strings: LazyBytes(Array(s.buffer[s.position...])), stringSection: s.section)
+        n.position = n.buffer.count
+        s.position = s.buffer.count
+    }
+
+    /// As above, with the number and string streams loaded only when first needed.
+    public init(rows: Int, templates t: inout ByteReader, numbers: LazyBytes, numberSection: String,
+                strings: LazyBytes, stringSection: String) throws(FormatError) {
         section = t.section
-        numberSection = n.section
-        stringSection = s.section
+        self.numberSection = numberSection
+        self.stringSection = stringSection
+        numberSource = numbers
+        stringSource = strings
         let count = try t.readLength(limit: min(Limits.maxTemplatesPerBlock, rows), "template count")
         // One copy of the template area; each template is a range of it (its length prefix is
         // part of the copy and skipped by the range).
@@ -167,11 +178,11 @@ public struct MessageStreams: Sendable {
         self.codes = codes
         self.ordinal = ordinal
         self.uses = uses
-        numberStream = Array(n.buffer[n.position...])
-        stringStream = Array(s.buffer[s.position...])
-        n.position = n.buffer.count
-        s.position = s.buffer.count
     }
+
+    /// The whole `_msg.str` stream (lengths, then bytes): a superset of every string variable's
+    /// bytes, for "could any variable contain …" checks that must not miss.
+    public func stringStream() throws(FormatError) -> [UInt8] { try stringSource.get() }
 
     /// Parses (once) and validates the templates and the number and string streams.
     public func validate() throws(FormatError) { _ = try parsedSlots() }
@@ -201,17 +212,21 @@ public struct MessageStreams: Sendable {
         public var numberSlots: [[[Int64]]]
         public var stringRanges: [[[Range<Int>]]]
         public var stringBytesStart: Int
+        /// The `_msg.str` stream the ranges point into.
+        public var strings: [UInt8]
     }
 
     public func parsedSlots() throws(FormatError) -> Slots {
         if let v = slots.value { return v }
-        let v = try withBytes(numberStream) { (np: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
+        let numberStream = try numberSource.get(), stringStream = try stringSource.get()
+        var v = try withBytes(numberStream) { (np: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
             try withBytes(stringStream) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
                 var n = ByteReader(np, section: numberSection)
                 var s = ByteReader(sp, section: stringSection)
                 return try parseSlots(&n, &s)
             }
         }
+        v.strings = stringStream
         slots.value = v
         return v
     }
@@ -273,7 +288,7 @@ public struct MessageStreams: Sendable {
         guard pos == s.buffer.count else {
             throw FormatError.invalid(s.section, at: s.base + pos, "\(s.buffer.count - pos) trailing bytes")
         }
-        return Slots(numberSlots: numberSlots, stringRanges: ranges, stringBytesStart: bytesStart)
+        return Slots(numberSlots: numberSlots, stringRanges: ranges, stringBytesStart: bytesStart, strings: [])
     }
 
     public var rowCount: Int { codes.count }
@@ -360,7 +375,30 @@ public struct MessageStreams: Sendable {
             }
             MessageTemplate.appendNumber(x, scale: scale, to: &msg)
         case .string:
-            msg.append(contentsOf: stringStream[slots.stringRanges[k][si][j]]); si += 1
+            msg.append(contentsOf: slots.strings[slots.stringRanges[k][si][j]]); si += 1
         }
+    }
+}
+
+/// Bytes produced on first use and kept (a block's number or string stream, decompressed only
+/// when a query needs it). Not synchronised: one task uses a block at a time, like `SlotCache`.
+public final class LazyBytes: @unchecked Sendable {
+    private var value: [UInt8]?
+    private let load: () throws(FormatError) -> [UInt8]
+
+    /// Bytes already at hand.
+    public init(_ bytes: [UInt8]) {
+        value = bytes
+        load = { [] }
+    }
+
+    /// Bytes `load` produces when first asked for; a failure is thrown to each asker.
+    public init(load: @escaping () throws(FormatError) -> [UInt8]) { self.load = load }
+
+    public func get() throws(FormatError) -> [UInt8] {
+        if let value { return value }
+        let v = try load()
+        value = v
+        return v
     }
 }

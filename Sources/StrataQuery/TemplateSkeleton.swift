@@ -123,7 +123,7 @@ final class BlockText {
             return rows
         }
         var positions = [Int]()
-        streams.stringStream.withUnsafeBufferPointer { hay in
+        slots.strings.withUnsafeBufferPointer { hay in
             let n = t.count, h = hay.count
             guard n > 0, h >= n else { return }
             for i in slots.stringBytesStart...(h - n) {
@@ -162,7 +162,8 @@ final class BlockText {
 
     func stringsContain(_ t: [UInt8]) -> Bool {
         if let r = strings[t] { return r }
-        let r = block.streams.stringStream.withUnsafeBufferPointer { Self.containsLowered($0, t) }
+        // Damaged or unreadable streams: "maybe", so the row is rendered and reports it.
+        let r = (try? block.streams.stringStream())?.withUnsafeBufferPointer { Self.containsLowered($0, t) } ?? true
         strings[t] = r
         return r
     }

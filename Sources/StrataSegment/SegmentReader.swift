@@ -139,8 +139,12 @@ public final class SegmentReader: @unchecked Sendable {
                 out.tags = v
             case .messageTemplates:
                 let (tb, th) = try chunk(.messageTemplates)
-                let (nb, nh) = try chunk(.messageNumbers)
-                let (sb, sh) = try chunk(.messageStrings)
+                // Numbers and strings are decompressed only if a row needs them.
+                guard let nh = meta.chunk(systemColumn[.messageNumbers]!), let sh = meta.chunk(systemColumn[.messageStrings]!) else {
+                    throw FormatError.invalid("block \(b)", at: Int(footer.indexOffset), "column _msg.num or _msg.str missing").inFile(path)
+                }
+                let numbers = LazyBytes { [self] () throws(FormatError) in try chunkBytes(nh, block: b) }
+                let strings = LazyBytes { [self] () throws(FormatError) in try chunkBytes(sh, block: b) }
                 // Field columns the templates reference are decoded when a row first needs one.
                 let columnCount = index.columns.count
                 let load = { [self] (c: Int) throws(FormatError) -> FieldColumnView? in
@@ -149,14 +153,11 @@ public final class SegmentReader: @unchecked Sendable {
                 }
                 do throws(FormatError) {
                     let streams = try withBytes(tb) { (tp: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
-                        try withBytes(nb) { (np: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
-                            try withBytes(sb) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> MessageStreams in
-                                var t = ByteReader(tp, section: "block \(b) column _msg.tpl (chunk @0x\(String(th.offset, radix: 16)), decoded offset)")
-                                var n = ByteReader(np, section: "block \(b) column _msg.num (chunk @0x\(String(nh.offset, radix: 16)), decoded offset)")
-                                var s = ByteReader(sp, section: "block \(b) column _msg.str (chunk @0x\(String(sh.offset, radix: 16)), decoded offset)")
-                                return try MessageStreams(rows: rows, templates: &t, numbers: &n, strings: &s)
-                            }
-                        }
+                        var t = ByteReader(tp, section: "block \(b) column _msg.tpl (chunk @0x\(String(th.offset, radix: 16)), decoded offset)")
+                        return try MessageStreams(
+                            rows: rows, templates: &t,
+                            numbers: numbers, numberSection: "block \(b) column _msg.num (chunk @0x\(String(nh.offset, radix: 16)), decoded offset)",
+                            strings: strings, stringSection: "block \(b) column _msg.str (chunk @0x\(String(sh.offset, radix: 16)), decoded offset)")
                     }
                     let loadRaw = { [self] (c: Int) throws(FormatError) -> [UInt8]? in
                         guard c < columnCount, index.columns[c].kind == .field, let h = meta.chunk(c) else { return nil }
