@@ -59,19 +59,36 @@ public struct BloomFilter: Sendable, Equatable {
 /// names its kind, so a message token and an equal host name are different keys.
 public enum BloomKey {
     static let messageSeed: UInt64 = 0x6D   // 'm'
+    static let variableSeed: UInt64 = 0x76  // 'v'
     static let fieldSeed: UInt64 = 0x66     // 'f'
     static let keywordSeeds: [UInt64] = [0x73, 0x68, 0x6F, 0x74]   // service, host, source, tag
 
     public enum Keyword: Int, Sendable { case service = 0, host, source, tag }
 
-    /// A lower-cased message token (`Tokenizer`).
+    /// A lower-cased message token (`Tokenizer`). In format v3, every token of the message; from
+    /// v4 on, a token wholly in the static text of the message's template.
     @inline(__always) public static func token<C: Collection>(_ t: C) -> UInt64 where C.Element == UInt8 {
         hash(t, seed: messageSeed)
+    }
+
+    /// From format v4: a lower-cased token of a *variable region* of a message (one that is not
+    /// wholly static text of its template; see `MessageStreams.forEachBloomKey`).
+    @inline(__always) public static func variableToken<C: Collection>(_ t: C) -> UInt64 where C.Element == UInt8 {
+        hash(t, seed: variableSeed)
     }
 
     /// Calls `body` with `token(t)` for each token `t` of `text` (the `Tokenizer` rules), lower-casing
     /// into a stack buffer: no allocation per token.
     public static func forEachTokenKey(_ text: UnsafeRawBufferPointer, _ body: (UInt64) -> Void) {
+        forEachTokenKey(text, seed: messageSeed, body)
+    }
+
+    /// As above, each token hashed with `variableToken`'s seed.
+    public static func forEachVariableTokenKey(_ text: UnsafeRawBufferPointer, _ body: (UInt64) -> Void) {
+        forEachTokenKey(text, seed: variableSeed, body)
+    }
+
+    static func forEachTokenKey(_ text: UnsafeRawBufferPointer, seed: UInt64, _ body: (UInt64) -> Void) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { buf in
             var i = 0
             let n = text.count
@@ -89,12 +106,12 @@ public enum BloomKey {
                     i += 1
                 }
                 if len <= 256 {
-                    body(xxh3(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<len]), seed: messageSeed))
+                    body(xxh3(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[0..<len]), seed: seed))
                 } else {
                     var long = [UInt8]()
                     long.reserveCapacity(len)
                     for k in start..<i { let c = text[k]; long.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) }
-                    body(token(long))
+                    body(hash(long, seed: seed))
                 }
             }
         }

@@ -14,10 +14,15 @@ public struct FormatVersion: RawRepresentable, Comparable, Sendable, CustomStrin
     /// Version 3: segments gain term indexes (sorted dictionaries with Roaring postings of block
     /// numbers) for keyword columns and low-cardinality string fields.
     public static let v3 = FormatVersion(rawValue: 3)
+    /// Version 4: a block's Bloom filter keys a message token by where it occurs: wholly in the
+    /// static text of the row's template (seed `m`), or in a variable region (seed `v`), so a
+    /// query learns that no variable of the block holds a token without decompressing them.
+    /// WAL and manifest bytes are unchanged.
+    public static let v4 = FormatVersion(rawValue: 4)
     /// The version writers produce.
-    public static let current = v3
+    public static let current = v4
     /// The versions readers accept (v1 and v2 were never released; their files are not read).
-    public static let supported: ClosedRange<UInt16> = 3...3
+    public static let supported: ClosedRange<UInt16> = 3...4
 
     /// Whether a reader of this build can read files of version `raw`.
     public static func isSupported(_ raw: UInt16) -> Bool { supported.contains(raw) }

@@ -353,6 +353,39 @@ public struct MessageStreams: Sendable {
         return inRegion && body(buf)
     }
 
+    /// Calls `body` with the format-v4 Bloom keys of the block's messages: `BloomKey.token` of
+    /// every *clean* static token of every template (a token of a text part that touches no
+    /// placeholder), and `BloomKey.variableToken` of every token of every variable region of
+    /// every row (`anyVariableRegion`). Every token of every message is one or the other.
+    public func forEachBloomKey(field: (Int, Int) -> FieldValue?, _ body: (UInt64) -> Void) throws(FormatError) {
+        let parts = try parsedTemplates()
+        for p in parts {
+            for (i, part) in p.enumerated() {
+                guard case .text(let b) = part, !b.isEmpty else { continue }
+                func isPlaceholder(_ j: Int) -> Bool {
+                    guard j >= 0 && j < p.count else { return false }
+                    if case .text = p[j] { return false }
+                    return true
+                }
+                let placeholderBefore = isPlaceholder(i - 1), placeholderAfter = isPlaceholder(i + 1)
+                // A token touching a neighbouring placeholder belongs to a variable region.
+                var start = 0, end = b.count
+                if placeholderBefore { while start < end, Tokenizer.isTokenByte(b[start]) { start += 1 } }
+                if placeholderAfter { while end > start, Tokenizer.isTokenByte(b[end - 1]) { end -= 1 } }
+                guard start < end else { continue }
+                b.withUnsafeBytes { raw in
+                    BloomKey.forEachTokenKey(UnsafeRawBufferPointer(rebasing: raw[start..<end]), body)
+                }
+            }
+        }
+        for row in 0..<rowCount {
+            _ = try anyVariableRegion(row: row, field: field) { region in
+                region.withUnsafeBytes { BloomKey.forEachVariableTokenKey($0, body) }
+                return false
+            }
+        }
+    }
+
     private func appendPlaceholder(_ part: MessageTemplate.Part, _ slots: Slots, k: Int, j: Int, row: Int, ni: inout Int, si: inout Int,
                                    field: (Int, Int) -> FieldValue?, to msg: inout [UInt8]) throws(FormatError) {
         switch part {

@@ -79,7 +79,7 @@ struct BlockMatcher {
             return filter(candidates) { test(message(b, $0, cache)) }
         }
         let ranges = mb.streams.templateRanges
-        let text = BlockText(mb)
+        let text = BlockText(mb, variableTokens: b.variableTokens)
         let globLiteral = globTest?.longestLiteral ?? []
         // What a row's string variables must contain when only they can match (maybeStrings).
         let stringNeedle = scanTokens?.first ?? globLiteral

@@ -12,6 +12,10 @@ indirect enum BloomProbe: Sendable {
     case allOf([UInt64])
     /// At least one key must be present (the spellings of a field value).
     case anyOf([UInt64])
+    /// Message tokens that must all occur (a term or phrase): `BloomKey.token` and
+    /// `BloomKey.variableToken` of each. A v4 filter holds a token under one or the other; a v3
+    /// filter holds every token under the first.
+    case tokens(static: [UInt64], variable: [UInt64])
     /// An id: the block's time and sequence ranges must cover it.
     case id(LogID)
     /// A field leaf: the block must have the field's column; with `keys`, one of them must be in
@@ -25,7 +29,7 @@ indirect enum BloomProbe: Sendable {
         case .none: self = .never
         case .and(let xs): self = .and(xs.map(BloomProbe.init))
         case .or(let xs): self = .or(xs.map(BloomProbe.init))
-        case .messageTokens(let q): self = .allOf(q.map { BloomKey.token($0) })
+        case .messageTokens(let q): self = .tokens(static: q.map { BloomKey.token($0) }, variable: q.map { BloomKey.variableToken($0) })
         case .service(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.service, v)])
         case .host(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.host, v)])
         case .source(.equals(let v)) where !v.isEmpty: self = .allOf([BloomKey.keyword(.source, v)])
@@ -57,8 +61,11 @@ indirect enum BloomProbe: Sendable {
 
     /// Whether a block with this filter and these ranges may hold a match; `column` finds a
     /// field's column number in the segment.
-    func mayMatch(_ f: BloomFilter, _ meta: BlockMeta, column: (String) -> Int?) -> Bool {
+    func mayMatch(_ f: BloomFilter, _ meta: BlockMeta, variableKeys: Bool, column: (String) -> Int?) -> Bool {
         switch self {
+        case .tokens(let s, let v):
+            if !variableKeys { return s.allSatisfy { f.mayContain($0) } }
+            return s.indices.allSatisfy { f.mayContain(s[$0]) || f.mayContain(v[$0]) }
         case .field(let key, let keys, let lower, let upper):
             guard let c = column(key), let chunk = meta.chunk(c) else { return false }
             if let keys, !keys.contains(where: { f.mayContain($0) }) { return false }
@@ -83,8 +90,8 @@ indirect enum BloomProbe: Sendable {
         case .id(let id):
             return meta.minTimestampNanos <= id.timestampNanos && id.timestampNanos <= meta.maxTimestampNanos
                 && meta.minSequence <= id.sequence && id.sequence <= meta.maxSequence
-        case .and(let xs): return xs.allSatisfy { $0.mayMatch(f, meta, column: column) }
-        case .or(let xs): return xs.contains { $0.mayMatch(f, meta, column: column) }
+        case .and(let xs): return xs.allSatisfy { $0.mayMatch(f, meta, variableKeys: variableKeys, column: column) }
+        case .or(let xs): return xs.contains { $0.mayMatch(f, meta, variableKeys: variableKeys, column: column) }
         }
     }
 
@@ -92,7 +99,7 @@ indirect enum BloomProbe: Sendable {
     var isSelective: Bool {
         switch self {
         case .maybe: return false
-        case .never, .allOf, .anyOf, .id, .field: return true
+        case .never, .allOf, .anyOf, .tokens, .id, .field: return true
         case .and(let xs): return xs.contains { $0.isSelective }
         case .or(let xs): return xs.allSatisfy { $0.isSelective }
         }

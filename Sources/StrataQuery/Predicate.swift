@@ -152,6 +152,17 @@ public indirect enum CompiledNode: Sendable {
     case id(StringTest)
     case field(String, FieldTest)
 
+    /// Whether some leaf matches message tokens (term or phrase): only then do block filters
+    /// help decide rows from templates.
+    var usesMessageTokens: Bool {
+        switch self {
+        case .messageTokens: return true
+        case .and(let xs), .or(let xs): return xs.contains { $0.usesMessageTokens }
+        case .not(let x): return x.usesMessageTokens
+        default: return false
+        }
+    }
+
     /// Compiles `node`. Throws for regexes that do not compile.
     public static func compile(_ node: QueryNode) throws(QuerySyntaxError) -> CompiledNode {
         switch node {

@@ -119,6 +119,7 @@ public struct QueryExecutor: Sendable {
         let matcher = BlockMatcher(root: compiled)
         let probe = BloomProbe(compiled)
         let selective = probe.isSelective
+        let usesMessageTokens = compiled.usesMessageTokens
         var columns = matcher.requiredColumns()
         let stats = query.stats
         // Sort keys of a search (not of stats rows) need their columns too.
@@ -217,6 +218,7 @@ public struct QueryExecutor: Sendable {
                 return
             }
             let reader = openReaders[t]
+            let variableKeys = reader.header.version >= FormatVersion.v4.rawValue
             let allowed: RoaringBitmap?
             do throws(FormatError) { allowed = try IndexPruner.allowedBlocks(compiled, reader) } catch {
                 p.error = .format(error)
@@ -235,7 +237,7 @@ public struct QueryExecutor: Sendable {
                 }
                 if selective {
                     do throws(FormatError) {
-                        if !probe.mayMatch(try reader.cachedBloom(bi), meta, column: { reader.fieldColumns[$0] }) {
+                        if !probe.mayMatch(try reader.cachedBloom(bi), meta, variableKeys: variableKeys, column: { reader.fieldColumns[$0] }) {
                             p.blocksSkippedByBloom += 1
                             continue
                         }
@@ -257,8 +259,15 @@ public struct QueryExecutor: Sendable {
                 }
                 // (`cols` already holds the time when a stats stage groups by bucket.)
                 let selection = needKeys ? colsWithKeys : (inside ? cols : colsWithTime)
-                let block: DecodedBlock
-                do throws(FormatError) { block = try reader.decodeBlock(bi, columns: selection) } catch {
+                var block: DecodedBlock
+                do throws(FormatError) {
+                    block = try reader.decodeBlock(bi, columns: selection)
+                    // v4 filters tell which tokens no variable holds: templates decide more rows.
+                    if variableKeys && usesMessageTokens {
+                        let f = try reader.cachedBloom(bi)
+                        if f.blockCount > 0 { block.variableTokens = f }
+                    }
+                } catch {
                     p.error = .format(error)
                     return
                 }

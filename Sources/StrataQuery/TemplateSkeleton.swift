@@ -82,6 +82,7 @@ struct TemplateSkeleton {
         if !hasPlaceholder { return .never }
         for t in q {
             if runs.contains(where: { $0.contains(t) }) || fragments.contains(t) { continue }
+            if !blockText.variablesMayHold(t) { return .never }
             if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { continue }
             if hasStringVariable && blockText.stringsContain(t) { continue }
             if textColumns.contains(where: { blockText.columnContains($0, t) }) { continue }
@@ -105,7 +106,24 @@ final class BlockText {
     private var strings: [[UInt8]: Bool] = [:]
     private var columns: [Int: [[UInt8]: Bool]] = [:]
 
-    init(_ block: MessageBlock) { self.block = block }
+    /// See `DecodedBlock.variableTokens`.
+    let variableTokens: BloomFilter?
+    private var variableAnswers: [[UInt8]: Bool] = [:]
+
+    init(_ block: MessageBlock, variableTokens: BloomFilter? = nil) {
+        self.block = block
+        self.variableTokens = variableTokens
+    }
+
+    /// False only if no variable region of the block holds the (lower-cased) token `t`; then
+    /// `t` can occur in a message only as a static token of its template.
+    func variablesMayHold(_ t: [UInt8]) -> Bool {
+        guard let f = variableTokens else { return true }
+        if let r = variableAnswers[t] { return r }
+        let r = f.mayContain(BloomKey.variableToken(t))
+        variableAnswers[t] = r
+        return r
+    }
 
     private var stringRowSets: [[UInt8]: [Bool]] = [:]
     private var rowsByTemplate: [[Int32]]?
@@ -383,6 +401,8 @@ enum TemplateScan {
             var onlyStrings = q.count == 1
             for (k, t) in q.enumerated() {
                 if seen & (1 << UInt64(k)) != 0 { onlyStrings = false; continue }
+                // Not a static token here: it can only come from a variable region.
+                if !blockText.variablesMayHold(t) { return .never }
                 // A number renders digits only; a token around it with other bytes must contain a
                 // static fragment touching a placeholder.
                 if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {

@@ -16,6 +16,9 @@ public struct DecodedBlock: Sendable {
     public var messages: [[UInt8]]?
     /// The unrendered messages, when the selection asked for them (`renderMessages` false).
     public var messageBlock: MessageBlock?
+    /// The block's Bloom filter when its segment keys variable-region tokens apart (format v4):
+    /// a token it rules out under `BloomKey.variableToken` is in no variable of the block.
+    public var variableTokens: BloomFilter?
     /// Field columns by key; a key absent from the block maps to nil in every row.
     public var fields: [String: [FieldValue?]] = [:]
     /// Field columns decoded as views (`ColumnSelection.fieldsAsViews`): values built on demand.

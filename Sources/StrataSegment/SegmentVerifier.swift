@@ -60,7 +60,16 @@ public enum SegmentVerifier {
             let entries = (0..<block.rowCount).map { block.entry(at: $0) }
             if bloom.blockCount > 0 {
                 var missing = false
-                SegmentWriter.bloomKeys(entries[...]).forEach { if !bloom.mayContain($0) { missing = true } }
+                // v4 keys message tokens by where they occur in the encoded block; v3 by the text.
+                var streams: MessageStreams? = nil
+                if reader.header.version >= FormatVersion.v4.rawValue {
+                    streams = try reader.decodeBlock(b, columns: ColumnSelection(system: [.messageTemplates], fields: [], renderMessages: false)).messageBlock?.streams
+                }
+                let names = reader.index.columns.map(\.name)
+                let keys = try SegmentWriter.bloomKeys(entries[...], messages: streams) { c, row in
+                    c < names.count ? (block.fields[names[c]]?[row] ?? nil) : nil
+                }
+                keys.forEach { if !bloom.mayContain($0) { missing = true } }
                 if missing {
                     let bh = meta.chunk(reader.columnNumber(.bloom))!
                     throw FormatError.invalid(section + " column _bloom", at: bh.offset, "Bloom filter lacks a key of the block's rows (SEG-18)")

@@ -163,7 +163,8 @@ public struct SegmentWriter {
         put(.messageTemplates, { $0.writeBytes(messages.templates.bytes) })
         put(.messageNumbers, { $0.writeBytes(messages.numbers.bytes) })
         put(.messageStrings, { $0.writeBytes(messages.strings.bytes) })
-        let bloom = Self.bloom(rows, bitsPerKey: rows.count >= options.bloomMinRows ? options.bloomBitsPerKey : 0)
+        let bloom = Self.bloom(rows, messages: messages, rowFields: rowFields,
+                               bitsPerKey: rows.count >= options.bloomMinRows ? options.bloomBitsPerKey : 0)
         put(.bloom, { bloom.encode(into: &$0) }, codec: .none)
         // Which values this block holds, for the segment's term indexes.
         var tagSet = Set<UTF8Key>()
@@ -194,23 +195,43 @@ public struct SegmentWriter {
                          minSequence: seqValues.min()!, maxSequence: seqValues.max()!, chunks: chunks)
     }
 
-    /// The block's Bloom filter over `bloomKeys(rows)`.
-    static func bloom(_ rows: ArraySlice<LogEntry>, bitsPerKey: Int) -> BloomFilter {
+    /// The block's Bloom filter over `bloomKeys(rows, messages:)`, the messages as just encoded.
+    static func bloom(_ rows: ArraySlice<LogEntry>, messages: MessageColumn, rowFields: [[MessageTemplate.RowField]],
+                      bitsPerKey: Int) -> BloomFilter {
         guard bitsPerKey > 0 else { return BloomFilter(keyCount: 0, bitsPerKey: 0) }
-        let keys = bloomKeys(rows)
+        let keys: HashSet64
+        do throws(FormatError) {
+            let streams = try withBytes(messages.templates.bytes) { (tp: UnsafeRawBufferPointer) throws(FormatError) in
+                try withBytes(messages.numbers.bytes) { (np: UnsafeRawBufferPointer) throws(FormatError) in
+                    try withBytes(messages.strings.bytes) { (sp: UnsafeRawBufferPointer) throws(FormatError) in
+                        var t = ByteReader(tp, section: "_msg.tpl"), n = ByteReader(np, section: "_msg.num"), s = ByteReader(sp, section: "_msg.str")
+                        return try MessageStreams(rows: rows.count, templates: &t, numbers: &n, strings: &s)
+                    }
+                }
+            }
+            keys = try bloomKeys(rows, messages: streams) { c, row in rowFields[row].first { $0.column == c }?.value }
+        } catch {
+            preconditionFailure("BUG: the message streams just encoded do not decode: \(error)")
+        }
         var f = BloomFilter(keyCount: keys.count, bitsPerKey: bitsPerKey)
         keys.forEach { f.insert($0) }
         return f
     }
 
-    /// Every Bloom key of `rows`: each message token, each non-empty service, host and source,
-    /// each tag, and each field value's text under its key (see `BloomKey`).
-    public static func bloomKeys(_ rows: ArraySlice<LogEntry>) -> HashSet64 {
+    /// Every Bloom key of `rows`: the message keys, each non-empty service, host and source, each
+    /// tag, and each field value's text under its key (see `BloomKey`). The message keys are
+    /// those of format v4 (`MessageStreams.forEachBloomKey`, `field(column, row)` supplying
+    /// referenced field values) when `messages` is given, else those of v3 (every token).
+    public static func bloomKeys(_ rows: ArraySlice<LogEntry>, messages: MessageStreams?,
+                                 field: (Int, Int) -> FieldValue? = { _, _ in nil }) throws(FormatError) -> HashSet64 {
         var keys = HashSet64(capacity: rows.count * 2)
         var seeds = [UTF8Key: UInt64]()
+        if let messages { try messages.forEachBloomKey(field: field) { keys.insert($0) } }
         for e in rows {
-            var m = e.message
-            m.withUTF8 { p in BloomKey.forEachTokenKey(UnsafeRawBufferPointer(p)) { keys.insert($0) } }
+            if messages == nil {
+                var m = e.message
+                m.withUTF8 { p in BloomKey.forEachTokenKey(UnsafeRawBufferPointer(p)) { keys.insert($0) } }
+            }
             if !e.service.isEmpty { keys.insert(BloomKey.keyword(.service, e.service.utf8)) }
             if !e.host.isEmpty { keys.insert(BloomKey.keyword(.host, e.host.utf8)) }
             if !e.source.isEmpty { keys.insert(BloomKey.keyword(.source, e.source.utf8)) }
