@@ -43,7 +43,7 @@ struct IngestCommand: ParsableCommand {
     var blockRows: Int = 65_536
 
     @Option(help: "Bloom filter bits per key (4-32; more bits, fewer false positives, bigger index).")
-    var bloomBits: Int = 10
+    var bloomBits: Int = 12
 
     @Flag(help: "Print nothing but the summary line.")
     var quiet = false

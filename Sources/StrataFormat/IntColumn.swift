@@ -20,19 +20,31 @@ public enum IntColumn {
         case packed
         /// Byte-aligned (modes 2/3): for columns zstd compresses afterwards.
         case aligned
+        /// Byte-aligned codes read on every query (template and dictionary codes): from
+        /// `fixedWidthMinCount` values on always mode 3, whose decoding has no data-dependent
+        /// branch (delta varints of random codes mix one- and two-byte values, and that mix
+        /// mispredicts); fewer values as `aligned`.
+        case codes
     }
+
+    /// See `Layout.codes`.
+    public static let fixedWidthMinCount = 256
 
     /// Appends `values` in the smallest mode of `layout`.
     public static func encode(_ values: [Int64], layout: Layout, into w: inout ByteWriter) {
-        guard layout == .aligned, !values.isEmpty else { return encode(values, into: &w) }
+        guard layout != .packed, !values.isEmpty else { return encode(values, into: &w) }
         let p = plan(values[...])
         let bytes = p.width <= 8 ? 1 : p.width <= 16 ? 2 : p.width <= 32 ? 4 : 8
         var varintBytes = 0
         var prev = values[0]
-        for v in values.dropFirst() {
-            varintBytes += varintSize(zigzagEncode(v &- prev))
-            prev = v
-            if varintBytes > values.count * bytes { break }
+        if layout == .codes && values.count >= fixedWidthMinCount {
+            varintBytes = Int.max
+        } else {
+            for v in values.dropFirst() {
+                varintBytes += varintSize(zigzagEncode(v &- prev))
+                prev = v
+                if varintBytes > values.count * bytes { break }
+            }
         }
         w.writeVarint(UInt64(values.count))
         if varintBytes <= values.count * bytes {
@@ -154,6 +166,26 @@ public enum IntColumn {
         let ok = out.withUnsafeMutableBufferPointer { o -> Bool in
             var prev: Int64 = 0
             for idx in 0..<count {
+                // One- and two-byte varints (most deltas of codes and small counters) first.
+                if pos + 1 < end {
+                    let b0 = p[pos]
+                    if b0 < 0x80 {
+                        pos += 1
+                        let z = Int64(bitPattern: (UInt64(b0) >> 1) ^ (0 &- (UInt64(b0) & 1)))
+                        prev = idx == 0 ? z : prev &+ z
+                        o[idx] = prev
+                        continue
+                    }
+                    let b1 = p[pos + 1]
+                    if b1 < 0x80 {
+                        pos += 2
+                        let v = UInt64(b0 & 0x7f) | UInt64(b1) << 7
+                        let z = Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
+                        prev = idx == 0 ? z : prev &+ z
+                        o[idx] = prev
+                        continue
+                    }
+                }
                 var result: UInt64 = 0
                 var shift: UInt64 = 0
                 while true {

@@ -48,7 +48,7 @@ public struct MessageColumn {
         var out = MessageColumn()
         out.templates.writeVarint(UInt64(order.count))
         for t in order { out.templates.writeLengthPrefixed(t) }
-        IntColumn.encode(codes, layout: .aligned, into: &out.templates)
+        IntColumn.encode(codes, layout: .codes, into: &out.templates)
         var stringBytes = ByteWriter()
         var modes = [UInt64]()
         var values = ByteWriter()
@@ -163,16 +163,22 @@ public struct MessageStreams: Sendable {
         }
         try t.expectEnd()
         var uses = [Int](repeating: 0, count: count)
-        var codes = [UInt32]()
-        var ordinal = [Int32]()
-        codes.reserveCapacity(rows)
-        ordinal.reserveCapacity(rows)
-        for c in raw {
-            guard c >= 0 && c < count else { throw FormatError.invalid(t.section, at: codesAt, "template code \(c) out of range") }
-            codes.append(UInt32(c))
-            ordinal.append(Int32(uses[Int(c)]))
-            uses[Int(c)] += 1
+        // One pass without bounds checks or appends: this runs for every block a query reads.
+        var bad: Int64? = nil
+        var ordinal = [Int32](repeating: 0, count: rows)
+        let codes = [UInt32](unsafeUninitializedCapacity: rows) { out, n in
+            raw.withUnsafeBufferPointer { src in ordinal.withUnsafeMutableBufferPointer { ord in uses.withUnsafeMutableBufferPointer { u in
+                for i in 0..<rows {
+                    let c = src[i]
+                    guard c >= 0 && c < Int64(count) else { bad = c; out[i] = 0; continue }
+                    out[i] = UInt32(truncatingIfNeeded: c)
+                    ord[i] = Int32(truncatingIfNeeded: u[Int(c)])
+                    u[Int(c)] += 1
+                }
+            } } }
+            n = rows
         }
+        if let c = bad { throw FormatError.invalid(t.section, at: codesAt, "template code \(c) out of range") }
         templateBlob = Array(t.buffer[areaStart..<(areaStart + (ranges.last?.upperBound ?? 0))])
         templateRanges = ranges
         self.codes = codes

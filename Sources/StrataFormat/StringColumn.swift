@@ -77,7 +77,7 @@ public enum StringColumn {
             w.writeUInt8(0)
             w.writeVarint(UInt64(distinct.count))
             for i in order { w.writeLengthPrefixed(distinct[i]) }
-            IntColumn.encode(codes.map { rank[Int($0)] }, layout: .aligned, into: &w)
+            IntColumn.encode(codes.map { rank[Int($0)] }, layout: .codes, into: &w)
             if let onDistinct { for d in distinct { onDistinct(d) } }
             return true
         } else {

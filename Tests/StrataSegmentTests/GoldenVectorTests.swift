@@ -36,7 +36,7 @@ import Glibc
     }
 
     @Test func segmentVectorIsReproducedAndDecodes() throws {
-        let writer = SegmentWriter(options: SegmentWriterOptions(rowsPerBlock: 2, minCompressBytes: Int.max, bloomMinRows: 0))
+        let writer = SegmentWriter(options: SegmentWriterOptions(rowsPerBlock: 2, minCompressBytes: Int.max, bloomBitsPerKey: 10, bloomMinRows: 0))
         try check("segment/small.seg", writer.encode(Self.entries, partitionStartNanos: 1_795_910_400_000_000_000))
         let r = try SegmentReader(path: Self.root + "/segment/small.seg")
         #expect(try r.allEntries() == Self.entries.map { e in var e = e; e.fields.sort { $0.key < $1.key }; return e })
@@ -73,7 +73,7 @@ import Glibc
             many.append(e)
         }
         if Self.regenerate {
-            let bytes = SegmentWriter(options: SegmentWriterOptions(rowsPerBlock: 64, minCompressBytes: 16, bloomMinRows: 0)).encode(many, partitionStartNanos: 0)
+            let bytes = SegmentWriter(options: SegmentWriterOptions(rowsPerBlock: 64, minCompressBytes: 16, bloomBitsPerKey: 10, bloomMinRows: 0)).encode(many, partitionStartNanos: 0)
             try FileSystem.writeAtomically(bytes, to: path)
         }
         let r = try SegmentReader(path: path)
