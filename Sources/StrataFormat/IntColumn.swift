@@ -208,6 +208,68 @@ public enum IntColumn {
         return out
     }
 
+    /// Decodes a column of codes that must all be in `0..<bound` (template or dictionary codes)
+    /// straight into `UInt32`; fixed-width columns (mode 3) without an intermediate array.
+    /// Throws `invalid` for a code out of range.
+    public static func decodeCodes(from r: inout ByteReader, limit: Int, below bound: Int) throws(FormatError) -> [UInt32] {
+        let start = r.position
+        let count = try r.readLength(limit: limit, "value count")
+        let modeAt = r.absoluteOffset
+        let mode = try r.readUInt8()
+        if mode == 3 && count > 0 && count <= r.remaining {
+            let base = UInt64(bitPattern: try r.readZigzag())
+            let gcdAt = r.absoluteOffset
+            let g = try r.readVarint()
+            guard g >= 1 else { throw FormatError.invalid(r.section, at: gcdAt, "gcd 0") }
+            let widthAt = r.absoluteOffset
+            let bytes = Int(try r.readUInt8())
+            guard [1, 2, 4, 8].contains(bytes) else { throw FormatError.invalid(r.section, at: widthAt, "aligned width \(bytes) bytes") }
+            let span = try r.readSpan(count * bytes)
+            let limitCode = UInt64(bound)
+            var bad = false
+            let out = [UInt32](unsafeUninitializedCapacity: count) { o, n in
+                n = count
+                if base == 0 && g == 1 && bytes <= 2 {
+                    // The usual case (codes from 0, no common factor): a plain widening copy.
+                    var top: UInt64 = 0
+                    if bytes == 1 {
+                        for i in 0..<count { let x = span[i]; o[i] = UInt32(x); top = max(top, UInt64(x)) }
+                    } else {
+                        for i in 0..<count {
+                            let x = UInt16(littleEndian: span.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                            o[i] = UInt32(x)
+                            top = max(top, UInt64(x))
+                        }
+                    }
+                    if top >= limitCode { bad = true }
+                    return
+                }
+                @inline(__always) func put(_ i: Int, _ x: UInt64) {
+                    let v = x &* g &+ base
+                    if v >= limitCode { bad = true }
+                    o[i] = UInt32(truncatingIfNeeded: v)
+                }
+                switch bytes {
+                case 1: for i in 0..<count { put(i, UInt64(span[i])) }
+                case 2: for i in 0..<count { put(i, UInt64(UInt16(littleEndian: span.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }
+                case 4: for i in 0..<count { put(i, UInt64(UInt32(littleEndian: span.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
+                default: for i in 0..<count { put(i, UInt64(littleEndian: span.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
+                }
+            }
+            if bad { throw FormatError.invalid(r.section, at: modeAt, "code out of range (at most \(bound - 1))") }
+            return out
+        }
+        r.position = start
+        let raw = try decode(from: &r, limit: limit)
+        var out = [UInt32]()
+        out.reserveCapacity(raw.count)
+        for c in raw {
+            guard c >= 0 && c < Int64(bound) else { throw FormatError.invalid(r.section, at: modeAt, "code \(c) out of range (at most \(bound - 1))") }
+            out.append(UInt32(truncatingIfNeeded: c))
+        }
+        return out
+    }
+
     static func decodeAligned(mode: UInt8, count: Int, at modeAt: Int, from r: inout ByteReader) throws(FormatError) -> [Int64] {
         guard count > 0 else { throw FormatError.invalid(r.section, at: modeAt, "aligned mode with no values") }
         // Every value takes at least one byte: refuse counts the bytes cannot hold before allocating.

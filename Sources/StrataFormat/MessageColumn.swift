@@ -114,8 +114,6 @@ public struct MessageStreams: Sendable {
     /// Offset of the template blob's first byte in the `_msg.tpl` stream (for error messages).
     let blobOffset: Int
     public let codes: [UInt32]
-    let ordinal: [Int32]
-    let uses: [Int]
     /// The `_msg.num` and `_msg.str` streams, produced on first use: a query that settles every
     /// row from the templates never decompresses them.
     let numberSource: LazyBytes
@@ -151,39 +149,38 @@ public struct MessageStreams: Sendable {
         var ranges = [Range<Int>]()
         ranges.reserveCapacity(count)
         for _ in 0..<count {
-            let bytes = try t.readLengthPrefixed(limit: Limits.maxMessageBytes)
+            let length = try t.readLength(limit: Limits.maxMessageBytes, "template length")
+            _ = try t.readSpan(length)
             let end = t.position - areaStart
-            ranges.append((end - bytes.count)..<end)
+            ranges.append((end - length)..<end)
         }
         blobOffset = t.base + areaStart
         codesAt = t.absoluteOffset
-        let raw = try IntColumn.decode(from: &t, limit: rows)
-        guard raw.count == rows else {
-            throw FormatError.invalid(t.section, at: codesAt, "\(raw.count) template codes for \(rows) rows")
+        let codes = try IntColumn.decodeCodes(from: &t, limit: rows, below: count)
+        guard codes.count == rows else {
+            throw FormatError.invalid(t.section, at: codesAt, "\(codes.count) template codes for \(rows) rows")
         }
         try t.expectEnd()
-        var uses = [Int](repeating: 0, count: count)
-        // One pass without bounds checks or appends: this runs for every block a query reads.
-        var bad: Int64? = nil
-        var ordinal = [Int32](repeating: 0, count: rows)
-        let codes = [UInt32](unsafeUninitializedCapacity: rows) { out, n in
-            raw.withUnsafeBufferPointer { src in ordinal.withUnsafeMutableBufferPointer { ord in uses.withUnsafeMutableBufferPointer { u in
-                for i in 0..<rows {
-                    let c = src[i]
-                    guard c >= 0 && c < Int64(count) else { bad = c; out[i] = 0; continue }
-                    out[i] = UInt32(truncatingIfNeeded: c)
-                    ord[i] = Int32(truncatingIfNeeded: u[Int(c)])
-                    u[Int(c)] += 1
-                }
-            } } }
-            n = rows
-        }
-        if let c = bad { throw FormatError.invalid(t.section, at: codesAt, "template code \(c) out of range") }
         templateBlob = Array(t.buffer[areaStart..<(areaStart + (ranges.last?.upperBound ?? 0))])
         templateRanges = ranges
         self.codes = codes
-        self.ordinal = ordinal
-        self.uses = uses
+    }
+
+    /// Per row, the number of earlier rows with the same template; per template, its rows.
+    /// Computed on first need (rendering and slot parsing), not by queries settled by templates.
+    func ordinals() -> (ordinal: [Int32], uses: [Int]) {
+        if let o = slots.ordinals { return o }
+        var uses = [Int](repeating: 0, count: templateRanges.count)
+        var ordinal = [Int32](repeating: 0, count: codes.count)
+        codes.withUnsafeBufferPointer { src in ordinal.withUnsafeMutableBufferPointer { ord in uses.withUnsafeMutableBufferPointer { u in
+            for i in 0..<src.count {
+                let c = Int(src[i])
+                ord[i] = Int32(truncatingIfNeeded: u[c])
+                u[c] += 1
+            }
+        } } }
+        slots.ordinals = (ordinal, uses)
+        return (ordinal, uses)
     }
 
     /// The whole `_msg.str` stream (lengths, then bytes): a superset of every string variable's
@@ -196,6 +193,7 @@ public struct MessageStreams: Sendable {
     final class SlotCache: @unchecked Sendable {
         var value: Slots?
         var templates: [[MessageTemplate.Part]]?
+        var ordinals: (ordinal: [Int32], uses: [Int])?
     }
 
     /// Every template parsed (once).
@@ -239,6 +237,7 @@ public struct MessageStreams: Sendable {
 
     private func parseSlots(_ n: inout ByteReader, _ s: inout ByteReader) throws(FormatError) -> Slots {
         let parts = try parsedTemplates()
+        let uses = ordinals().uses
         // The mode bitmap: one bit per number slot of every template.
         var slotCount = 0
         for p in parts { for part in p { if case .number = part { slotCount += 1 } else if case .padded = part { slotCount += 1 } } }
@@ -303,7 +302,7 @@ public struct MessageStreams: Sendable {
     /// Renders row `row`; `field(column, row)` supplies referenced field values.
     public func render(row: Int, field: (Int, Int) -> FieldValue?) throws(FormatError) -> [UInt8] {
         let k = Int(codes[row])
-        let j = Int(ordinal[row])
+        let j = Int(ordinals().ordinal[row])
         let slots = try parsedSlots()
         var msg = [UInt8]()
         var ni = 0, si = 0
@@ -327,7 +326,7 @@ public struct MessageStreams: Sendable {
     public func anyVariableRegion(row: Int, field: (Int, Int) -> FieldValue?,
                                   _ body: ([UInt8]) -> Bool) throws(FormatError) -> Bool {
         let k = Int(codes[row])
-        let j = Int(ordinal[row])
+        let j = Int(ordinals().ordinal[row])
         let slots = try parsedSlots()
         let parts = try parsedTemplates()[k]
         var buf = [UInt8]()

@@ -1,5 +1,9 @@
+import StrataCodec
 import StrataFormat
 import StrataSegment
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Evaluates a compiled query over a decoded block a column at a time, producing a
 /// `RowSelection`. AND evaluates its children only on the rows still selected; leaves on
@@ -46,6 +50,9 @@ struct BlockMatcher {
     /// application share most templates). Not thread-safe: one per task.
     final class SkeletonCache {
         var byBytes: [[UInt8]: TemplateSkeleton?] = [:]
+        /// Static template analyses by query tokens, then by the xxh3 of the template bytes
+        /// (the bytes are kept and compared, so a hash collision only costs a recomputation).
+        var statics: [[[UInt8]]: [UInt64: (bytes: [UInt8], analysis: TemplateScan.Static)]] = [:]
 
         /// nil when the template does not parse (the row must then be rendered, which reports it).
         func skeleton(_ bytes: [UInt8]) -> TemplateSkeleton? {
@@ -80,6 +87,9 @@ struct BlockMatcher {
         }
         let ranges = mb.streams.templateRanges
         let text = BlockText(mb, variableTokens: b.variableTokens)
+        if let q = scanTokens, globTest == nil {
+            return tokenFilter(mb, q, candidates, cache, text, singleToken: singleToken, test: test)
+        }
         let globLiteral = globTest?.longestLiteral ?? []
         // What a row's string variables must contain when only they can match (maybeStrings).
         let stringNeedle = scanTokens?.first ?? globLiteral
@@ -114,6 +124,69 @@ struct BlockMatcher {
                 }
             }
         } }
+    }
+
+    /// `messageFilter` for message tokens: each template used by a candidate is classified once
+    /// (its static part once per distinct template per task), rows of settled templates are
+    /// selected by code in one tight loop, and only rows of undecided templates are looked at.
+    private func tokenFilter(_ mb: MessageBlock, _ q: [[UInt8]], _ candidates: RowSelection, _ cache: TokenCache, _ text: BlockText,
+                             singleToken: Bool, test: ([UInt8]) -> Bool) -> RowSelection {
+        let streams = mb.streams
+        let ranges = streams.templateRanges
+        let n = ranges.count
+        var used = [Bool](repeating: false, count: n)
+        streams.codes.withUnsafeBufferPointer { codes in candidates.forEach { used[Int(codes[$0])] = true } }
+        var pass = [Bool](repeating: false, count: n)
+        var undecided = [UInt8](repeating: 0, count: n)   // a Verdict raw value, 0 when settled
+        var anyUndecided = false
+        var memo = cache.shared.statics.removeValue(forKey: q) ?? [:]
+        streams.templateBlob.withUnsafeBufferPointer { blob in
+            for k in 0..<n where used[k] {
+                let p = UnsafeBufferPointer(rebasing: blob[ranges[k]])
+                let h = xxh3(UnsafeRawBufferPointer(p), seed: 0)
+                let st: TemplateScan.Static
+                if let known = memo[h], known.bytes.count == p.count,
+                   (p.isEmpty || known.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p.baseAddress!, p.count) == 0 })) {
+                    st = known.analysis
+                } else {
+                    st = TemplateScan.classifyStatic(p, q, scratch: &cache.scratch)
+                    if memo[h] == nil { memo[h] = (Array(p), st) }
+                }
+                switch TemplateScan.finish(st, q, text) {
+                case .always: pass[k] = true
+                case .never: break
+                case let v:
+                    undecided[k] = v.rawValue
+                    anyUndecided = true
+                }
+            }
+        }
+        if memo.count > 100_000 { memo.removeAll() }
+        cache.shared.statics[q] = memo
+        var out = RowSelection.byCode(streams.codes, pass: pass, within: candidates)
+        guard anyUndecided else { return out }
+        let needle = q.first ?? []
+        streams.codes.withUnsafeBufferPointer { codes in
+            candidates.forEach { i in
+                let v = undecided[Int(codes[i])]
+                guard v != 0 else { return }
+                if v == TemplateSkeleton.Verdict.maybeStrings.rawValue && !text.stringRows(needle)[i] { return }
+                let hit: Bool
+                if singleToken {
+                    do throws(FormatError) { hit = try mb.anyVariableRegion(i, test) } catch {
+                        if cache.error == nil { cache.error = error }
+                        hit = false
+                    }
+                } else {
+                    do throws(FormatError) { hit = test(try mb.message(i)) } catch {
+                        if cache.error == nil { cache.error = error }
+                        hit = false
+                    }
+                }
+                if hit { out[i] = true }
+            }
+        }
+        return out
     }
 
     /// Rows of `candidates` that satisfy `n` (rows outside `candidates` are never set).

@@ -25,15 +25,17 @@ public struct RowSelection: Equatable, Sendable {
     public static func byCode<C: FixedWidthInteger>(_ codes: [C], pass: [Bool], within candidates: RowSelection) -> RowSelection {
         var out = RowSelection(rowCount: candidates.rowCount, all: false)
         let n = candidates.rowCount
+        // 0/1 bytes, so each row's bit is shifted in without a branch.
+        let passBits = pass.map { $0 ? UInt64(1) : 0 }
         codes.withUnsafeBufferPointer { c in
-            pass.withUnsafeBufferPointer { ok in
+            passBits.withUnsafeBufferPointer { ok in
                 out.words.withUnsafeMutableBufferPointer { w in
                     candidates.words.withUnsafeBufferPointer { cand in
                         for k in 0..<w.count where cand[k] != 0 {
                             let base = k << 6
                             let end = min(64, n - base)
                             var bits: UInt64 = 0
-                            for j in 0..<end where ok[Int(c[base + j])] { bits |= 1 << UInt64(j) }
+                            for j in 0..<end { bits |= ok[Int(c[base + j])] << UInt64(j) }
                             w[k] = bits & cand[k]
                         }
                     }

@@ -360,64 +360,91 @@ enum TemplateScan {
         var textColumns: [Int] = []
     }
 
-    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], _ blockText: BlockText, scratch: inout Scratch) -> TemplateSkeleton.Verdict {
-        do {
-            var always = false
-            var seen: UInt64 = 0   // bit k: q[k] occurs as some static token (q has at most 64 tokens here)
-            var hasNumber = false, hasString = false, hasPlaceholder = false
-            scratch.run.removeAll(keepingCapacity: true)
-            scratch.fragments.removeAll(keepingCapacity: true)
-            scratch.textColumns.removeAll(keepingCapacity: true)
-            // Whether q occurs contiguously among the clean tokens of the run just ended.
-            func endRun() {
-                defer { scratch.run.removeAll(keepingCapacity: true) }
-                guard !always, scratch.run.count >= q.count else { return }
-                outer: for start in 0...(scratch.run.count - q.count) {
-                    for k in 0..<q.count where !equalLowered(p, scratch.run[start + k].lowerBound, scratch.run[start + k].upperBound, q[k]) { continue outer }
-                    always = true
-                    return
-                }
+    /// What a template's bytes alone say about the tokens `q` (at most 64): settled (`always`,
+    /// or `never` without placeholders), or which tokens the static text has and which can
+    /// come from a number; `finish` completes it with the block's variables. Depends only on
+    /// the template bytes and `q`, so it is computed once per distinct template (see
+    /// `BlockMatcher.SkeletonCache`).
+    struct Static {
+        var settled: TemplateSkeleton.Verdict?
+        /// Bit k: q[k] occurs as some static token.
+        var seen: UInt64 = 0
+        /// Bit k: q[k] can be produced by a number placeholder (with its touching fragments).
+        var fromNumber: UInt64 = 0
+        var hasString = false
+        var textColumns: [Int] = []
+    }
+
+    static func classifyStatic(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], scratch: inout Scratch) -> Static {
+        var out = Static()
+        var always = false
+        var hasNumber = false, hasPlaceholder = false
+        scratch.run.removeAll(keepingCapacity: true)
+        scratch.fragments.removeAll(keepingCapacity: true)
+        scratch.textColumns.removeAll(keepingCapacity: true)
+        // Whether q occurs contiguously among the clean tokens of the run just ended.
+        func endRun() {
+            defer { scratch.run.removeAll(keepingCapacity: true) }
+            guard !always, scratch.run.count >= q.count else { return }
+            outer: for start in 0...(scratch.run.count - q.count) {
+                for k in 0..<q.count where !equalLowered(p, scratch.run[start + k].lowerBound, scratch.run[start + k].upperBound, q[k]) { continue outer }
+                always = true
+                return
             }
-            scan(p, token: { s, e, touches in
-                for k in q.indices where seen & (1 << UInt64(k)) == 0 && equalLowered(p, s, e, q[k]) { seen |= 1 << UInt64(k) }
-                if touches {
-                    endRun()
-                    scratch.fragments.append(s..<e)
-                } else {
-                    scratch.run.append(s..<e)
-                }
-            }, placeholder: { kind in
-                hasPlaceholder = true
-                endRun()
-                switch kind {
-                case .number: hasNumber = true
-                case .string: hasString = true
-                case .text(let c): scratch.textColumns.append(c)
-                }
-            })
-            endRun()
-            if always { return .always }
-            if !hasPlaceholder { return .never }
-            var onlyStrings = q.count == 1
-            for (k, t) in q.enumerated() {
-                if seen & (1 << UInt64(k)) != 0 { onlyStrings = false; continue }
-                // Not a static token here: it can only come from a variable region.
-                if !blockText.variablesMayHold(t) { return .never }
-                // A number renders digits only; a token around it with other bytes must contain a
-                // static fragment touching a placeholder.
-                if hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
-                    if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || scratch.fragments.contains(where: { f in containsLowered(t, p, f) }) {
-                        onlyStrings = false
-                        continue
-                    }
-                }
-                let inStrings = hasString && blockText.stringsContain(t)
-                if scratch.textColumns.contains(where: { blockText.columnContains($0, t) }) { onlyStrings = false; continue }
-                if inStrings { continue }
-                return .never
-            }
-            return onlyStrings ? .maybeStrings : .maybe
         }
+        var seen: UInt64 = 0
+        scan(p, token: { s, e, touches in
+            for k in q.indices where seen & (1 << UInt64(k)) == 0 && equalLowered(p, s, e, q[k]) { seen |= 1 << UInt64(k) }
+            if touches {
+                endRun()
+                scratch.fragments.append(s..<e)
+            } else {
+                scratch.run.append(s..<e)
+            }
+        }, placeholder: { kind in
+            hasPlaceholder = true
+            endRun()
+            switch kind {
+            case .number: hasNumber = true
+            case .string: out.hasString = true
+            case .text(let c): scratch.textColumns.append(c)
+            }
+        })
+        endRun()
+        if always { out.settled = .always; return out }
+        if !hasPlaceholder { out.settled = .never; return out }
+        out.seen = seen
+        out.textColumns = scratch.textColumns
+        // A number renders digits only; a token around it with other bytes must contain a
+        // static fragment touching a placeholder.
+        for (k, t) in q.enumerated() where hasNumber && t.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
+            if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || scratch.fragments.contains(where: { f in containsLowered(t, p, f) }) {
+                out.fromNumber |= 1 << UInt64(k)
+            }
+        }
+        return out
+    }
+
+    /// The verdict of a template with static analysis `st` in a block with these variables.
+    static func finish(_ st: Static, _ q: [[UInt8]], _ blockText: BlockText) -> TemplateSkeleton.Verdict {
+        if let v = st.settled { return v }
+        var onlyStrings = q.count == 1
+        for (k, t) in q.enumerated() {
+            let bit: UInt64 = 1 << UInt64(k)
+            if st.seen & bit != 0 { onlyStrings = false; continue }
+            // Not a static token here: it can only come from a variable region.
+            if !blockText.variablesMayHold(t) { return .never }
+            if st.fromNumber & bit != 0 { onlyStrings = false; continue }
+            let inStrings = st.hasString && blockText.stringsContain(t)
+            if st.textColumns.contains(where: { blockText.columnContains($0, t) }) { onlyStrings = false; continue }
+            if inStrings { continue }
+            return .never
+        }
+        return onlyStrings ? .maybeStrings : .maybe
+    }
+
+    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], _ blockText: BlockText, scratch: inout Scratch) -> TemplateSkeleton.Verdict {
+        finish(classifyStatic(p, q, scratch: &scratch), q, blockText)
     }
 
     /// Whether some token of messages of this template matches the case-insensitive glob `g`.
