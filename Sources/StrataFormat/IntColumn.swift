@@ -208,6 +208,20 @@ public enum IntColumn {
         return out
     }
 
+    /// Mode 3 after its mode byte: `zigzag base`, `varint gcd` (≥ 1), `u8 bytes` (1, 2, 4 or 8),
+    /// and the span of `count × bytes` value bytes.
+    static func readFixedWidth(count: Int, from r: inout ByteReader) throws(FormatError)
+        -> (base: UInt64, gcd: UInt64, bytes: Int, span: UnsafeRawBufferPointer) {
+        let base = UInt64(bitPattern: try r.readZigzag())
+        let gcdAt = r.absoluteOffset
+        let g = try r.readVarint()
+        guard g >= 1 else { throw FormatError.invalid(r.section, at: gcdAt, "gcd 0") }
+        let widthAt = r.absoluteOffset
+        let bytes = Int(try r.readUInt8())
+        guard [1, 2, 4, 8].contains(bytes) else { throw FormatError.invalid(r.section, at: widthAt, "aligned width \(bytes) bytes") }
+        return (base, g, bytes, try r.readSpan(count * bytes))
+    }
+
     /// Decodes a column of codes that must all be in `0..<bound` (template or dictionary codes)
     /// straight into `UInt32`; fixed-width columns (mode 3) without an intermediate array.
     /// Throws `invalid` for a code out of range.
@@ -217,14 +231,7 @@ public enum IntColumn {
         let modeAt = r.absoluteOffset
         let mode = try r.readUInt8()
         if mode == 3 && count > 0 && count <= r.remaining {
-            let base = UInt64(bitPattern: try r.readZigzag())
-            let gcdAt = r.absoluteOffset
-            let g = try r.readVarint()
-            guard g >= 1 else { throw FormatError.invalid(r.section, at: gcdAt, "gcd 0") }
-            let widthAt = r.absoluteOffset
-            let bytes = Int(try r.readUInt8())
-            guard [1, 2, 4, 8].contains(bytes) else { throw FormatError.invalid(r.section, at: widthAt, "aligned width \(bytes) bytes") }
-            let span = try r.readSpan(count * bytes)
+            let (base, g, bytes, span) = try readFixedWidth(count: count, from: &r)
             let limitCode = UInt64(bound)
             var bad = false
             let out = [UInt32](unsafeUninitializedCapacity: count) { o, n in
@@ -286,14 +293,7 @@ public enum IntColumn {
             }
             return out
         }
-        let base = UInt64(bitPattern: try r.readZigzag())
-        let gcdAt = r.absoluteOffset
-        let g = try r.readVarint()
-        guard g >= 1 else { throw FormatError.invalid(r.section, at: gcdAt, "gcd 0") }
-        let widthAt = r.absoluteOffset
-        let bytes = Int(try r.readUInt8())
-        guard [1, 2, 4, 8].contains(bytes) else { throw FormatError.invalid(r.section, at: widthAt, "aligned width \(bytes) bytes") }
-        let span = try r.readSpan(count * bytes)
+        let (base, g, bytes, span) = try readFixedWidth(count: count, from: &r)
         // One loop per width (template codes are mostly 1 or 2 bytes): no per-byte inner loop.
         return [Int64](unsafeUninitializedCapacity: count) { o, n in
             switch bytes {
