@@ -4,7 +4,7 @@
 # query of the issue's list run REPEAT times in-process (`strata query --repeat`): median and p95.
 # Also prints bytes on disk, index bytes (Bloom filters + term indexes, from segtool inspect) and
 # their ratios to the raw bytes. With DUCKDB=1 (pip install duckdb), runs the same questions in
-# DuckDB on the same file, side by side.
+# DuckDB on the same file, side by side (DUCKDB_PYTHON: an interpreter that has duckdb).
 # Usage: tools/bench-query.sh [N=1000000] [REPEAT=9]
 set -euo pipefail
 N=${1:-1000000}
@@ -65,7 +65,7 @@ done
 
 if [ "${DUCKDB:-0}" = 1 ]; then
     echo
-    python3 - "$RAW" "$REPEAT" "$kid" "$trace" "$hour_ago" <<'PY'
+    "${DUCKDB_PYTHON:-python3}" - "$RAW" "$REPEAT" "$kid" "$trace" "$hour_ago" <<'PY'
 import statistics, sys, time
 import duckdb
 raw, repeat, kid, trace, hour_ago = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]

@@ -60,7 +60,9 @@ public final class WebSocketClient {
                 guard try fill() else { throw Failure.protocolError("connection closed during the handshake") }
             }
         } catch {
-            close(fd)
+            // Marks the socket closed too: deinit still runs for an initializer that throws
+            // after every property is set, and a second close could hit a reused descriptor.
+            shutdownSocket()
             throw error
         }
     }

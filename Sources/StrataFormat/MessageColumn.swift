@@ -194,6 +194,7 @@ public struct MessageStreams: Sendable {
         var value: Slots?
         var templates: [[MessageTemplate.Part]]?
         var ordinals: (ordinal: [Int32], uses: [Int])?
+        var strings: StringSlots?
     }
 
     /// Every template parsed (once).
@@ -222,20 +223,38 @@ public struct MessageStreams: Sendable {
 
     public func parsedSlots() throws(FormatError) -> Slots {
         if let v = slots.value { return v }
-        let numberStream = try numberSource.get(), stringStream = try stringSource.get()
-        var v = try withBytes(numberStream) { (np: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
-            try withBytes(stringStream) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> Slots in
-                var n = ByteReader(np, section: numberSection)
-                var s = ByteReader(sp, section: stringSection)
-                return try parseSlots(&n, &s)
-            }
+        let strings = try parsedStrings()
+        let numberStream = try numberSource.get()
+        let numberSlots = try withBytes(numberStream) { (np: UnsafeRawBufferPointer) throws(FormatError) -> [[[Int64]]] in
+            var n = ByteReader(np, section: numberSection)
+            return try parseNumbers(&n)
         }
-        v.strings = stringStream
+        let v = Slots(numberSlots: numberSlots, stringRanges: strings.ranges, stringBytesStart: strings.bytesStart, strings: strings.bytes)
         slots.value = v
         return v
     }
 
-    private func parseSlots(_ n: inout ByteReader, _ s: inout ByteReader) throws(FormatError) -> Slots {
+    /// The string variables alone, as ranges of the `_msg.str` stream by (template, slot,
+    /// ordinal): enough to find which rows' strings hold some bytes, without the numbers.
+    public struct StringSlots: Sendable {
+        public var ranges: [[[Range<Int>]]]
+        public var bytesStart: Int
+        public var bytes: [UInt8]
+    }
+
+    public func parsedStrings() throws(FormatError) -> StringSlots {
+        if let v = slots.strings { return v }
+        let stream = try stringSource.get()
+        var v = try withBytes(stream) { (sp: UnsafeRawBufferPointer) throws(FormatError) -> StringSlots in
+            var s = ByteReader(sp, section: stringSection)
+            return try parseStrings(&s)
+        }
+        v.bytes = stream
+        slots.strings = v
+        return v
+    }
+
+    private func parseNumbers(_ n: inout ByteReader) throws(FormatError) -> [[[Int64]]] {
         let parts = try parsedTemplates()
         let uses = ordinals().uses
         // The mode bitmap: one bit per number slot of every template.
@@ -244,36 +263,50 @@ public struct MessageStreams: Sendable {
         var modes = [UInt64]()
         try BitPacking.unpack(count: slotCount, width: 1, from: &n, into: &modes)
         var slotIndex = 0
-        // Read every slot's values in stream order.
         var numberSlots = [[[Int64]]]()
-        var stringSlots = [[[Int]]]()   // lengths; bytes are read afterwards in the same order
         for (k, p) in parts.enumerated() {
-            var ns = [[Int64]](), ss = [[Int]]()
+            var ns = [[Int64]]()
             for part in p {
                 switch part {
-                case .text: continue
-                case .fieldText, .fieldNumber: continue
                 case .number, .padded:
-                    let mode = modes[slotIndex]
+                    ns.append(try readNumbers(&n, mode: modes[slotIndex], count: uses[k]))
                     slotIndex += 1
-                    var col = [Int64](); col.reserveCapacity(uses[k])
-                    var prev: Int64 = 0
-                    for _ in 0..<uses[k] {
-                        let x = try n.readZigzag()
-                        prev = mode == 1 ? prev &+ x : x
-                        col.append(prev)
-                    }
-                    ns.append(col)
-                case .string:
-                    var col = [Int](); col.reserveCapacity(uses[k])
-                    for _ in 0..<uses[k] { col.append(try s.readLength(limit: Limits.maxMessageBytes, "string variable length")) }
-                    ss.append(col)
+                default: continue
                 }
             }
             numberSlots.append(ns)
-            stringSlots.append(ss)
         }
         try n.expectEnd()
+        return numberSlots
+    }
+
+    private func readNumbers(_ n: inout ByteReader, mode: UInt64, count: Int) throws(FormatError) -> [Int64] {
+        var col = [Int64]()
+        col.reserveCapacity(count)
+        var prev: Int64 = 0
+        for _ in 0..<count {
+            let x = try n.readZigzag()
+            prev = mode == 1 ? prev &+ x : x
+            col.append(prev)
+        }
+        return col
+    }
+
+    private func parseStrings(_ s: inout ByteReader) throws(FormatError) -> StringSlots {
+        let parts = try parsedTemplates()
+        let uses = ordinals().uses
+        // Lengths in (template, slot, ordinal) order, then the bytes in the same order.
+        var stringSlots = [[[Int]]]()
+        for (k, p) in parts.enumerated() {
+            var ss = [[Int]]()
+            for part in p {
+                guard case .string = part else { continue }
+                var col = [Int](); col.reserveCapacity(uses[k])
+                for _ in 0..<uses[k] { col.append(try s.readLength(limit: Limits.maxMessageBytes, "string variable length")) }
+                ss.append(col)
+            }
+            stringSlots.append(ss)
+        }
         let bytesStart = s.position
         var ranges = [[[Range<Int>]]]()
         var pos = bytesStart
@@ -293,7 +326,7 @@ public struct MessageStreams: Sendable {
         guard pos == s.buffer.count else {
             throw FormatError.invalid(s.section, at: s.base + pos, "\(s.buffer.count - pos) trailing bytes")
         }
-        return Slots(numberSlots: numberSlots, stringRanges: ranges, stringBytesStart: bytesStart, strings: [])
+        return StringSlots(ranges: ranges, bytesStart: bytesStart, bytes: [])
     }
 
     public var rowCount: Int { codes.count }

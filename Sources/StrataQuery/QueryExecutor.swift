@@ -358,6 +358,9 @@ public struct QueryExecutor: Sendable {
             result.nextCursor = LogID(timestampNanos: last.ts, sequence: last.seq)
         }
         var decoded = [Int: [Int: DecodedBlock]]()
+        // The page's rows per block: field values are decoded for those rows only.
+        var pageRows = [Int: [Int: Set<Int>]]()
+        for k in page where k.segment >= 0 { pageRows[k.segment, default: [:]][k.block, default: []].insert(k.row) }
         for k in page {
             if k.segment < 0 {
                 result.hits.append(memBlock.entry(at: k.row))
@@ -371,7 +374,7 @@ public struct QueryExecutor: Sendable {
                     var system = Set(SystemColumn.allCases)
                     if held != nil { system.remove(.messageTemplates) }
                     var pageColumns = ColumnSelection(system: system, fields: nil, renderMessages: false)
-                    pageColumns.fieldsAsViews = true
+                    pageColumns.fieldRows = pageRows[k.segment]?[k.block]
                     var block = try readers[k.segment].decodeBlock(k.block, columns: pageColumns)
                     if let held { block.messageBlock = held }
                     decoded[k.segment, default: [:]][k.block] = block

@@ -134,17 +134,17 @@ final class BlockText {
         if let r = stringRowSets[t] { return r }
         let streams = block.streams
         var rows = [Bool](repeating: false, count: streams.rowCount)
-        guard let slots = try? streams.parsedSlots() else {
+        guard let slots = try? streams.parsedStrings() else {
             // Damaged streams: let every row be rendered, which reports the damage.
             rows = [Bool](repeating: true, count: streams.rowCount)
             stringRowSets[t] = rows
             return rows
         }
         var positions = [Int]()
-        slots.strings.withUnsafeBufferPointer { hay in
+        slots.bytes.withUnsafeBufferPointer { hay in
             let n = t.count, h = hay.count
-            guard n > 0, h >= n else { return }
-            for i in slots.stringBytesStart...(h - n) {
+            guard n > 0, h >= n, slots.bytesStart <= h - n else { return }
+            for i in slots.bytesStart...(h - n) {
                 var k = 0
                 while k < n {
                     var c = hay[i + k]
@@ -164,7 +164,7 @@ final class BlockText {
             // Ranges are in stream order (template, slot, ordinal), so one pass pairs them with
             // the sorted occurrence positions.
             var pi = 0
-            outer: for (k, tslots) in slots.stringRanges.enumerated() {
+            outer: for (k, tslots) in slots.ranges.enumerated() {
                 for col in tslots {
                     for (j, r) in col.enumerated() {
                         while pi < positions.count && positions[pi] < r.lowerBound { pi += 1 }
