@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 TEST_APT_PACKAGES := bsdutils rsyslog openssl
 APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3 python3-venv
 
-.PHONY: deps build release run test bench-ingest bench-query bench-http demo clean fuzz fault
+.PHONY: deps build release run test bench bench-check bench-micro bench-ingest bench-query bench-http demo clean fuzz fault
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -33,6 +33,25 @@ test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 
+# The macro benchmark (tools/bench.py): app NDJSON, nginx and syslog, N lines each (default
+# 1M), RUNS runs: ingest logs/s and MB/s, bytes vs gzip -6 / zstd -19, query latencies, server
+# start-up; a table per data set and JSON in $(BENCH_JSON_DIR).
+BENCH_JSON_DIR ?= /tmp/strata-bench
+bench: release
+	python3 tools/bench.py --kind app --lines $(N) --runs $(RUNS) --repeat $(REPEAT) --json $(BENCH_JSON_DIR)/bench-app.json
+	python3 tools/bench.py --kind nginx --lines $(N) --runs $(RUNS) --repeat $(REPEAT) --json $(BENCH_JSON_DIR)/bench-nginx.json
+	python3 tools/bench.py --kind syslog --lines $(N) --runs $(RUNS) --repeat $(REPEAT) --json $(BENCH_JSON_DIR)/bench-syslog.json
+
+# Budgets of DESIGN §5 (Benchmarks/budgets.json) at a reduced size: exit 1 naming each miss.
+# CI runs it at smoke size (a regression alarm, not a timing test). BENCH_CHECK_LINES=200000.
+BENCH_CHECK_LINES ?= 200000
+bench-check: release
+	python3 tools/bench.py --kind app --lines $(BENCH_CHECK_LINES) --runs 3 --repeat 7 --one-core --check Benchmarks/budgets.json
+
+# Micro-benchmarks (Benchmarks/ package, ordo-one package-benchmark, allocation counts).
+bench-micro: deps
+	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
+
 # Ingest benchmark: N generated app lines (default 1M), reports logs/s and raw/disk vs zstd -19.
 N ?= 1000000
 RUNS ?= 3
@@ -47,11 +66,14 @@ bench-query: release
 
 # Crash harnesses: SIGKILL the real server at random points while clients ingest with
 # acknowledgements; then fill a small tmpfs (503 storage_full, resume, real ENOSPC). Every
-# acknowledged batch must survive, segtool verify must stay clean.
+# acknowledged batch must survive, segtool verify must stay clean; then flip single bits in
+# every section of real segments and the MANIFEST (verify must notice, nothing may crash).
 FAULT_ITERATIONS ?= 50
+FAULT_FLIPS ?= 25
 fault: build
 	python3 tools/fault-kill.py --iterations $(FAULT_ITERATIONS) --bin .build/debug
 	python3 tools/fault-diskfull.py --bin .build/debug
+	python3 tools/fault-bitflip.py --bin .build/debug --flips-per-section $(FAULT_FLIPS)
 
 # Server ingest: wrk posting NDJSON batches for SECONDS (rate median and RSS), syslog TCP and
 # forward rates. BENCH_SECONDS=60 BATCH=1000 CONNS=8 FSYNC=always.
