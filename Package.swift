@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),
         .target(name: "StrataCLI", dependencies: [
-            "StrataEngine", "StrataQuery", "StrataParse", "StrataSegment", "StrataServer", "StrataClient",
+            "StrataEngine", "StrataQuery", "StrataParse", "StrataReceivers", "StrataSegment", "StrataServer", "StrataClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "CStrataMalloc"),

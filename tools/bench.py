@@ -55,7 +55,7 @@ else:
     if not os.path.exists(raw):
         extra = ["--rate", str(args.lines / 86400)] if args.kind == "app" else []
         subprocess.run([sys.executable, "tools/gen-logs.py", "--kind", args.kind, "--count", str(args.lines), "--seed", "7", "--out", raw] + extra, check=True)
-    fmt, label = ("ndjson" if args.kind == "app" else "raw"), f"{args.kind} x {args.lines}"
+    fmt, label = {"app": "ndjson", "syslog": "syslog"}.get(args.kind, "raw"), f"{args.kind} x {args.lines}"
 raw_bytes = os.path.getsize(raw)
 lines = sum(1 for _ in open(raw, "rb"))
 data = os.path.join(args.work, "bench-data")
@@ -107,6 +107,9 @@ if fmt == "ndjson" and not args.file:
                ("level:ERROR AND service:X, last hour", "level:ERROR AND service:checkout", hour_ago, "recent"),
                ("stats count() by service", "* | stats count() by service", None, "stats"),
                ("stats count() by bucket(1m)", "* | stats count() by bucket(1m)", None, "stats")]
+elif args.kind == "nginx" and not args.file:
+    queries = [("common-term count", "post | stats count()", None, "recent"), ("phrase, top 100", '"GET /products"', None, "recent"),
+               ("term, top 100", "favicon", None, "term"), ("stats count() by service", "* | stats count() by service", None, "stats")]
 else:
     queries = [("common-term count", "error | stats count()", None, "recent"), ("term, top 100", "failed", None, "term"),
                ("stats count() by host", "* | stats count() by host", None, "stats")]
@@ -128,8 +131,11 @@ for name, q, frm, kind in queries:
 starts = []
 for _ in range(args.runs):
     p = subprocess.Popen([strata, "serve", "--data-dir", data, "--http", "127.0.0.1:0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    line = p.stderr.readline()
-    m = re.search(r"ready in ([0-9.]+) ms", line)
+    m = None
+    for line in p.stderr:   # Hummingbird logs a line of its own first
+        m = re.search(r"ready in ([0-9.]+) ms", line)
+        if m or "strata: listening on" in line:
+            break
     p.terminate()
     p.wait()
     if m:

@@ -3,6 +3,7 @@ import StrataEngine
 import StrataFormat
 import StrataIO
 import StrataParse
+import StrataReceivers
 import StrataSegment
 import StrataWAL
 #if canImport(Glibc)
@@ -18,7 +19,7 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: "|")).")
+    @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: "|"))|syslog (RFC 5424/3164 lines).")
     var format: String = "auto"
 
     @Option(help: "Service name for entries that carry none.")
@@ -52,8 +53,9 @@ struct IngestCommand: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        guard let fmt = InputFormat(rawValue: format) else {
-            throw ValidationError("unknown format '\(format)'; expected one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        let syslog = format == "syslog"
+        guard let fmt = syslog ? .raw : InputFormat(rawValue: format) else {
+            throw ValidationError("unknown format '\(format)'; expected one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")), syslog")
         }
         guard let policy = FsyncPolicy(fsync) else { throw ValidationError("unknown fsync policy '\(fsync)'") }
         guard batch > 0, partitionMinutes > 0 else { throw ValidationError("--batch and --partition-minutes must be positive") }
@@ -87,7 +89,7 @@ struct IngestCommand: ParsableCommand {
                 let defaults = ParseDefaults(receivedAtNanos: received + Int64(lineNo), service: service, host: host,
                                              source: input == "-" ? "" : input)
                 do {
-                    if let e = try parser.parse(line, defaults: defaults) {
+                    if let e = syslog ? SyslogParser.parse(line, defaults: defaults) : try parser.parse(line, defaults: defaults) {
                         if let reason = e.validationError { throw ParseError(reason, at: 0) }
                         pending.append(e)
                         if pending.count >= batch {
