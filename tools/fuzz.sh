@@ -16,7 +16,9 @@ for t in "${TARGETS[@]}"; do
     work=corpus-work/$t
     mkdir -p "$work"
     case $t in
-        FuzzSegment|FuzzSegmentChecksummed) cp $V/segment/*.seg "$work/" ;;
+        FuzzSegment|FuzzSegmentChecksummed)
+            cp $V/segment/*.seg "$work/"
+            for f in $V/v3/segment/*.seg; do cp "$f" "$work/v3-$(basename "$f")"; done ;;
         FuzzWAL) cp $V/wal/*.wal "$work/" ;;
         FuzzManifest) cp $V/manifest/MANIFEST "$work/" ;;
         FuzzColumns)

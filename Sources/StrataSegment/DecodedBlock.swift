@@ -16,6 +16,8 @@ public struct DecodedBlock: Sendable {
     public var messages: [[UInt8]]?
     /// The unrendered messages, when the selection asked for them (`renderMessages` false).
     public var messageBlock: MessageBlock?
+    /// The segment's column names by column number (for message field references).
+    public var columnNames: [String] = []
     /// The block's Bloom filter when its segment keys variable-region tokens apart (format v4):
     /// a token it rules out under `BloomKey.variableToken` is in no variable of the block.
     public var variableTokens: BloomFilter?
@@ -54,7 +56,10 @@ public struct DecodedBlock: Sendable {
     public func materialize(_ row: Int) throws(FormatError) -> LogEntry {
         var e = entry(at: row)
         if messages == nil, let mb = messageBlock {
-            e.message = String(decoding: try mb.message(row), as: UTF8.self)
+            // Field values decoded for this row (a page's rows) serve the message's references.
+            let names = columnNames
+            let m = try mb.message(row) { c in c < names.count ? fields[names[c]] : nil }
+            e.message = String(decoding: m, as: UTF8.self)
         }
         return e
     }
@@ -135,11 +140,17 @@ public final class MessageBlock: @unchecked Sendable {
         }
     }
 
-    /// The message of `row`.
-    public func message(_ row: Int) throws(FormatError) -> [UInt8] {
+    /// The message of `row`. `decoded(column)`, when it returns a column's values (decoded for
+    /// at least this row), serves references to that column instead of a whole-column view.
+    public func message(_ row: Int, decoded: (Int) -> [FieldValue?]? = { _ in nil }) throws(FormatError) -> [UInt8] {
         let failure = Failure()
         let m: [UInt8]
-        do throws(FormatError) { m = try streams.render(row: row, field: lookup(failure)) } catch {
+        let viaViews = lookup(failure)
+        let field: (Int, Int) -> FieldValue? = { column, r in
+            if let values = decoded(column) { return values[r] }
+            return viaViews(column, r)
+        }
+        do throws(FormatError) { m = try streams.render(row: row, field: field) } catch {
             throw failure.error ?? error
         }
         if let e = failure.error { throw e }

@@ -16,6 +16,8 @@ public final class SegmentReader: @unchecked Sendable {
     private let systemColumn: [SystemColumn: Int]
     /// Column number of each field key.
     public let fieldColumns: [String: Int]
+    /// Every column's name by number.
+    let columnNames: [String]
 
     /// Maps and opens `path`.
     public convenience init(path: String) throws(SegmentError) {
@@ -56,6 +58,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         systemColumn = sys
         fieldColumns = fields
+        columnNames = index.columns.map(\.name)
         if sys.count != SystemColumn.allCases.count {
             throw .format(FormatError.invalid("block index", at: Int(footer.indexOffset), "missing system columns").inFile(path))
         }
@@ -81,6 +84,7 @@ public final class SegmentReader: @unchecked Sendable {
         let meta = index.blocks[b]
         let rows = meta.rowCount
         var out = DecodedBlock(rowCount: rows)
+        out.columnNames = columnNames
         func chunk(_ c: SystemColumn) throws(FormatError) -> (bytes: [UInt8], handle: ChunkHandle) {
             guard let h = meta.chunk(systemColumn[c]!) else {
                 throw FormatError.invalid("block \(b)", at: Int(footer.indexOffset), "column \(c.rawValue) missing").inFile(path)
