@@ -22,7 +22,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from serverproc import start_server
+from serverproc import replay_and_count, start_server
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", default=".build/debug")
@@ -126,15 +126,7 @@ try:
 
     # 3. Room again: everything acknowledged is there, whole.
     sh("mount", "-o", "remount,size=512m", "tmpfs", disk)
-    server, port = start_server(strata, data)
-    server.send_signal(signal.SIGTERM)
-    if server.wait() != 0:
-        sys.exit("graceful stop after recovery failed")
-    q = subprocess.run([strata, "query", "--data-dir", data, "--limit", "0", "--output", "ndjson",
-                        "service:diskfull | stats count() by b | limit 10000000"], capture_output=True, text=True)
-    if q.returncode != 0:
-        sys.exit(f"query failed: {q.stderr}")
-    stored = {json.loads(l)["b"]: json.loads(l)["count()"] for l in q.stdout.splitlines()}
+    stored = replay_and_count(strata, data, "service:diskfull | stats count() by b | limit 10000000", lambda r: r["b"])
     missing = [b for b in acked if b not in stored]
     partial = {b: n for b, n in stored.items() if n != args.batch}
     extra = [b for b in stored if b not in acked]

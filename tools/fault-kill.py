@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 
-from serverproc import start_server
+from serverproc import replay_and_count, start_server
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--iterations", type=int, default=50)
@@ -81,18 +81,8 @@ for it in range(args.iterations):
     verifies += 1
 
 # Final: restart (replays the WAL), stop gracefully, count every batch.
-server, port = start_server(strata, data)
-server.send_signal(signal.SIGTERM)
-if server.wait() != 0:
-    sys.exit("the final graceful stop failed")
-q = subprocess.run([strata, "query", "--data-dir", data, "--limit", "0", "--output", "ndjson",
-                    "service:fault | stats count() by it, th, b | limit 10000000"], capture_output=True, text=True)
-if q.returncode != 0:
-    sys.exit(f"query failed: {q.stderr}")
-stored = {}
-for line in q.stdout.splitlines():
-    row = json.loads(line)
-    stored[(row["it"], row["th"], row["b"])] = row["count()"]
+stored = replay_and_count(strata, data, "service:fault | stats count() by it, th, b | limit 10000000",
+                          lambda r: (r["it"], r["th"], r["b"]))
 missing = [k for k in acked if k not in stored]
 partial = {k: n for k, n in stored.items() if n != args.batch}
 v = subprocess.run([segtool, "verify", data], capture_output=True, text=True)

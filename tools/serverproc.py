@@ -20,3 +20,19 @@ def start_server(strata, data, *extra):
         if m:
             threading.Thread(target=lambda: [None for _ in p.stderr], daemon=True).start()
             return p, int(m.group(1))
+
+
+def replay_and_count(strata, data, query, key):
+    """Starts the server once (it replays the WAL), stops it gracefully (it flushes), then runs
+    the stats `query` over the directory; returns {key(row): count} for its rows."""
+    import json
+    import signal
+    server, _ = start_server(strata, data)
+    server.send_signal(signal.SIGTERM)
+    if server.wait() != 0:
+        sys.exit("the graceful stop after recovery failed")
+    q = subprocess.run([strata, "query", "--data-dir", data, "--limit", "0", "--output", "ndjson", query],
+                       capture_output=True, text=True)
+    if q.returncode != 0:
+        sys.exit(f"query failed: {q.stderr}")
+    return {key(row): row["count()"] for row in map(json.loads, q.stdout.splitlines())}
