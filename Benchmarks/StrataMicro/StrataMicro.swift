@@ -43,6 +43,14 @@ func written(_ body: (inout ByteWriter) -> Void) -> [UInt8] {
     return w.bytes
 }
 
+/// Runs `body` with a reader over `bytes` (each decode benchmark's input).
+func reading(_ bytes: [UInt8], _ body: (inout ByteReader) -> Void) {
+    bytes.withUnsafeBytes { p in
+        var r = ByteReader(p, section: "bench")
+        body(&r)
+    }
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
@@ -60,12 +68,12 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("IntColumn decode timestamps (\(n) rows)", configuration: rows) { b in
         for _ in b.scaledIterations {
-            tsBytes.withUnsafeBytes { p in var r = ByteReader(p, section: "bench"); blackHole(try? IntColumn.decode(from: &r)) }
+            reading(tsBytes) { r in blackHole(try? IntColumn.decode(from: &r)) }
         }
     }
     Benchmark("IntColumn decodeCodes fixed-width (\(n) rows)", configuration: rows) { b in
         for _ in b.scaledIterations {
-            codeBytes.withUnsafeBytes { p in var r = ByteReader(p, section: "bench"); blackHole(try? IntColumn.decodeCodes(from: &r, limit: n, below: 700)) }
+            reading(codeBytes) { r in blackHole(try? IntColumn.decodeCodes(from: &r, limit: n, below: 700)) }
         }
     }
 
@@ -77,7 +85,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("StringColumn decode keywords (\(n) rows)", configuration: rows) { b in
         for _ in b.scaledIterations {
-            svcBytes.withUnsafeBytes { p in var r = ByteReader(p, section: "bench"); blackHole(try? StringColumn.decode(from: &r, maxLength: 1 << 16)) }
+            reading(svcBytes) { r in blackHole(try? StringColumn.decode(from: &r, maxLength: 1 << 16)) }
         }
     }
     let users: [FieldValue?] = entries.map { $0.fields.last?.value }
@@ -87,7 +95,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("FieldColumn decode strings (\(n) rows)", configuration: rows) { b in
         for _ in b.scaledIterations {
-            userBytes.withUnsafeBytes { p in var r = ByteReader(p, section: "bench"); blackHole(try? FieldColumn.decode(rows: n, from: &r)) }
+            reading(userBytes) { r in blackHole(try? FieldColumn.decode(rows: n, from: &r)) }
         }
     }
 
@@ -112,7 +120,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("LogEntryCodec decode (\(n) entries)", configuration: rows) { b in
         for _ in b.scaledIterations {
-            payload.withUnsafeBytes { p in var r = ByteReader(p, section: "bench"); blackHole(try? LogEntryCodec.decodeBatch(from: &r)) }
+            reading(payload) { r in blackHole(try? LogEntryCodec.decodeBatch(from: &r)) }
         }
     }
 

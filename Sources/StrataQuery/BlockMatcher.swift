@@ -78,8 +78,9 @@ struct BlockMatcher {
     /// alone settles it and rendering only the rows of undecided templates.
     /// With `singleToken`, an undecided row is settled from its variable regions alone (the
     /// template's static tokens already failed); otherwise the whole message is rendered.
+    /// Message tokens of at most 64 go through `tokenFilter` instead.
     private func messageFilter(_ b: DecodedBlock, _ candidates: RowSelection, _ cache: TokenCache, singleToken: Bool,
-                               scanTokens: [[UInt8]]? = nil, globTest: Glob? = nil,
+                               globTest: Glob? = nil, needle: [UInt8] = [],
                                classify: (TemplateSkeleton, BlockText) -> TemplateSkeleton.Verdict,
                                test: ([UInt8]) -> Bool) -> RowSelection {
         guard let mb = b.messageBlock else {
@@ -87,12 +88,9 @@ struct BlockMatcher {
         }
         let ranges = mb.streams.templateRanges
         let text = BlockText(mb, variableTokens: b.variableTokens)
-        if let q = scanTokens, globTest == nil {
-            return tokenFilter(mb, q, candidates, cache, text, singleToken: singleToken, test: test)
-        }
         let globLiteral = globTest?.longestLiteral ?? []
         // What a row's string variables must contain when only they can match (maybeStrings).
-        let stringNeedle = scanTokens?.first ?? globLiteral
+        let stringNeedle = globTest == nil ? needle : globLiteral
         var verdict = [UInt8](repeating: 255, count: ranges.count)
         return mb.streams.templateBlob.withUnsafeBufferPointer { blob in mb.streams.codes.withUnsafeBufferPointer { codes in
             filter(candidates) { i in
@@ -101,8 +99,6 @@ struct BlockMatcher {
                     if let g = globTest {
                         verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), glob: g, literal: globLiteral,
                                                            text, scratch: &cache.scratch).rawValue
-                    } else if let q = scanTokens {
-                        verdict[k] = TemplateScan.classify(UnsafeBufferPointer(rebasing: blob[ranges[k]]), q, text, scratch: &cache.scratch).rawValue
                     } else if let sk = cache.shared.skeleton(Array(blob[ranges[k]])) {
                         verdict[k] = classify(sk, text).rawValue
                     } else {
@@ -112,25 +108,33 @@ struct BlockMatcher {
                 switch verdict[k] {
                 case TemplateSkeleton.Verdict.always.rawValue: return true
                 case TemplateSkeleton.Verdict.never.rawValue: return false
-                case TemplateSkeleton.Verdict.maybeStrings.rawValue where !text.stringRows(stringNeedle)[i]: return false
-                default:
-                    if singleToken {
-                        do throws(FormatError) { return try mb.anyVariableRegion(i, test) } catch {
-                            if cache.error == nil { cache.error = error }
-                            return false
-                        }
-                    }
-                    return test(message(b, i, cache))
+                default: return decideRow(b, mb, i, verdict: verdict[k], needle: stringNeedle, text, singleToken: singleToken, cache, test: test)
                 }
             }
         } }
     }
 
+    /// A row its template left undecided: a `maybeStrings` row first needs `needle` in one of
+    /// its string variables; then its variable regions (a single token, whose static
+    /// occurrences already failed) or its whole rendered message decide.
+    private func decideRow(_ b: DecodedBlock, _ mb: MessageBlock, _ i: Int, verdict: UInt8, needle: [UInt8], _ text: BlockText,
+                           singleToken: Bool, _ cache: TokenCache, test: ([UInt8]) -> Bool) -> Bool {
+        if verdict == TemplateSkeleton.Verdict.maybeStrings.rawValue && !text.stringRows(needle)[i] { return false }
+        if singleToken {
+            do throws(FormatError) { return try mb.anyVariableRegion(i, test) } catch {
+                if cache.error == nil { cache.error = error }
+                return false
+            }
+        }
+        return test(message(b, i, cache))
+    }
+
     /// `messageFilter` for message tokens: each template used by a candidate is classified once
     /// (its static part once per distinct template per task), rows of settled templates are
     /// selected by code in one tight loop, and only rows of undecided templates are looked at.
-    private func tokenFilter(_ mb: MessageBlock, _ q: [[UInt8]], _ candidates: RowSelection, _ cache: TokenCache, _ text: BlockText,
-                             singleToken: Bool, test: ([UInt8]) -> Bool) -> RowSelection {
+    private func tokenFilter(_ b: DecodedBlock, _ mb: MessageBlock, _ q: [[UInt8]], _ candidates: RowSelection, _ cache: TokenCache,
+                             test: ([UInt8]) -> Bool) -> RowSelection {
+        let text = BlockText(mb, variableTokens: b.variableTokens)
         let streams = mb.streams
         let ranges = streams.templateRanges
         let n = ranges.count
@@ -165,25 +169,10 @@ struct BlockMatcher {
         cache.shared.statics[q] = memo
         var out = RowSelection.byCode(streams.codes, pass: pass, within: candidates)
         guard anyUndecided else { return out }
-        let needle = q.first ?? []
         streams.codes.withUnsafeBufferPointer { codes in
             candidates.forEach { i in
                 let v = undecided[Int(codes[i])]
-                guard v != 0 else { return }
-                if v == TemplateSkeleton.Verdict.maybeStrings.rawValue && !text.stringRows(needle)[i] { return }
-                let hit: Bool
-                if singleToken {
-                    do throws(FormatError) { hit = try mb.anyVariableRegion(i, test) } catch {
-                        if cache.error == nil { cache.error = error }
-                        hit = false
-                    }
-                } else {
-                    do throws(FormatError) { hit = test(try mb.message(i)) } catch {
-                        if cache.error == nil { cache.error = error }
-                        hit = false
-                    }
-                }
-                if hit { out[i] = true }
+                if v != 0 && decideRow(b, mb, i, verdict: v, needle: q[0], text, singleToken: q.count == 1, cache, test: test) { out[i] = true }
             }
         }
         return out
@@ -220,8 +209,10 @@ struct BlockMatcher {
             v.formIntersection(candidates)
             return v
         case .messageTokens(let q):
-            return messageFilter(b, candidates, cache, singleToken: q.count == 1, scanTokens: q.count <= 64 ? q : nil,
-                                 classify: { $0.classify(q, $1) }) { cache.matcher.containsSequence($0, q) }
+            let test = { (m: [UInt8]) in cache.matcher.containsSequence(m, q) }
+            if q.count <= 64, !q.isEmpty, let mb = b.messageBlock { return tokenFilter(b, mb, q, candidates, cache, test: test) }
+            return messageFilter(b, candidates, cache, singleToken: q.count == 1, needle: q.first ?? [],
+                                 classify: { $0.classify(q, $1) }, test: test)
         case .messageToken(let t):
             var glob: Glob? = nil
             if case .glob(let g) = t { glob = g }

@@ -443,10 +443,6 @@ enum TemplateScan {
         return onlyStrings ? .maybeStrings : .maybe
     }
 
-    static func classify(_ p: UnsafeBufferPointer<UInt8>, _ q: [[UInt8]], _ blockText: BlockText, scratch: inout Scratch) -> TemplateSkeleton.Verdict {
-        finish(classifyStatic(p, q, scratch: &scratch), q, blockText)
-    }
-
     /// Whether some token of messages of this template matches the case-insensitive glob `g`.
     /// Every matching token contains `g.longestLiteral`, which settles templates whose variables
     /// cannot hold it; `.maybe` rows are then checked on their variable regions.

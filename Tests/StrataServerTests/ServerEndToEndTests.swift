@@ -197,15 +197,16 @@ import Glibc
         // A reserve larger than any disk here: the server must refuse every write, unharmed.
         let server = try ServerProcess(dataDir: dir.path + "/data", arguments: ["--min-free-disk", "1000000GiB"])
         let c = server.client
-        let walBefore = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/wal")
-            .map { try FileManager.default.attributesOfItem(atPath: dir.path + "/data/wal/" + $0)[.size] as! Int }.reduce(0, +)
+        func walBytes() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/wal")
+                .map { try FileManager.default.attributesOfItem(atPath: dir.path + "/data/wal/" + $0)[.size] as! Int }.reduce(0, +)
+        }
+        let walBefore = try walBytes()
         var r = try c.post("/api/logs", Array(#"{"message":"refused while full"}"#.utf8))
         #expect(r.status == 503 && r.text.contains("storage_full") && r.headers["retry-after"] == "10", "\(r.status) \(r.text)")
         r = try c.post("/logs/_bulk", Array("{\"index\":{}}\n{\"message\":\"es while full\"}\n".utf8), headers: ["Content-Type": "application/x-ndjson"])
         #expect(r.status == 503 && r.headers["retry-after"] == "10", "every ingest route answers the same")
-        let walAfter = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/wal")
-            .map { try FileManager.default.attributesOfItem(atPath: dir.path + "/data/wal/" + $0)[.size] as! Int }.reduce(0, +)
-        #expect(walAfter == walBefore, "nothing reached the WAL")
+        #expect(try walBytes() == walBefore, "nothing reached the WAL")
         #expect(try json(try c.get("/api/logs?q=*"))["total"] as? Int == 0)
         #expect(try c.get("/health").status == 200, "searches and health still work")
         #expect(server.stop() == 0)
