@@ -23,6 +23,29 @@ import StrataTestSupport
         #expect(back == values)
     }
 
+    /// Codes in both writer choices (delta varints below 256 values, fixed width from 256 on)
+    /// decode to the same values; a code at or past the bound is refused in either mode.
+    @Test func codesDecodeInBothModesAndRefuseOutOfRange() throws {
+        for count in [10, 300] {
+            let codes = (0..<count).map { Int64(($0 * 7919) % 700) }
+            var w = ByteWriter()
+            IntColumn.encode(codes, layout: .codes, into: &w)
+            #expect(w.bytes[count < 128 ? 1 : 2] == (count >= IntColumn.fixedWidthMinCount ? 3 : 2), "mode byte after the count")
+            let top = Int(codes.max()!)
+            let got = try withBytes(w.bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) in
+                var r = ByteReader(p, section: "t")
+                return try IntColumn.decodeCodes(from: &r, limit: count, below: top + 1)
+            }
+            #expect(got.map(Int64.init) == codes)
+            #expect(throws: FormatError.self) {
+                try withBytes(w.bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) in
+                    var r = ByteReader(p, section: "t")
+                    _ = try IntColumn.decodeCodes(from: &r, limit: count, below: top)
+                }
+            }
+        }
+    }
+
     @Test func millisecondTimestampsPackTightly() {
         let values = (0..<10_000).map { Int64(1_764_374_400_000_000_000) + Int64($0) * 3_000_000 }
         var w = ByteWriter()
