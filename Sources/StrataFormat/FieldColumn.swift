@@ -78,67 +78,152 @@ public enum FieldColumn {
         return ints.map { Double($0) / p }
     }
 
-    /// Decodes a column for `rows` rows. With `keep`, only the kept rows get their values (the
-    /// others read as absent), which spares building a String per row for a page of hits; the
-    /// whole chunk is still validated.
-    public static func decode(rows: Int, from r: inout ByteReader, keep: Set<Int>? = nil) throws(FormatError) -> [FieldValue?] {
+    /// Decodes a column for `rows` rows (absent rows are nil).
+    public static func decode(rows: Int, from r: inout ByteReader) throws(FormatError) -> [FieldValue?] {
         let view = try decodeView(rows: rows, from: &r)
         var out = [FieldValue?](repeating: nil, count: rows)
-        if let keep {
-            for i in keep where i >= 0 && i < rows { out[i] = view.value(i) }
-        } else {
-            for i in 0..<rows { out[i] = view.value(i) }
+        for i in 0..<rows { out[i] = view.value(i) }
+        return out
+    }
+
+    /// The values of the rows in `wanted` that have one (rows out of range or without the
+    /// field are left out). Spares a page of hits the per-row arrays of a whole block; the
+    /// whole chunk is still validated.
+    public static func decode(rows: Int, from r: inout ByteReader, only wanted: Set<Int>) throws(FormatError) -> [Int: FieldValue] {
+        let parts = try decodeParts(rows: rows, from: &r)
+        var out = [Int: FieldValue]()
+        guard !wanted.isEmpty else { return out }
+        // Each wanted row's rank among present rows, then its slot among values of its type.
+        var byRank = [(rank: Int, row: Int)]()
+        let words = parts.presence.words
+        for row in wanted.sorted() where row >= 0 && row < rows && parts.presence.contains(row) {
+            var rank = 0
+            for w in 0..<(row >> 6) { rank += words[w].nonzeroBitCount }
+            rank += (words[row >> 6] & ((1 << UInt64(row & 63)) &- 1)).nonzeroBitCount
+            byRank.append((rank, row))
+        }
+        var cursor = [Int](repeating: 0, count: 6)
+        var k = 0
+        for (rank, row) in byRank {
+            let t: Int
+            let slot: Int
+            if let tags = parts.tags {
+                while k < rank { cursor[Int(tags[k])] += 1; k += 1 }
+                t = Int(tags[rank])
+                slot = cursor[t]
+            } else {
+                t = parts.mode
+                slot = rank
+            }
+            out[row] = parts.value(tag: t, slot: slot)
         }
         return out
     }
 
     /// Decodes a column for `rows` rows into a `FieldColumnView` (values built on demand).
     public static func decodeView(rows: Int, from r: inout ByteReader) throws(FormatError) -> FieldColumnView {
+        let parts = try decodeParts(rows: rows, from: &r)
+        var v = FieldColumnView(rows: rows)
+        v.ints = parts.ints
+        v.floats = parts.floats
+        v.bools = parts.bools
+        v.strings = parts.strings
+        v.jsons = parts.jsons
+        if let tags = parts.tags {
+            var cursor = [Int32](repeating: 0, count: 6)
+            var k = 0
+            for i in 0..<rows where parts.presence.contains(i) {
+                let t = Int(tags[k]); k += 1
+                v.tags[i] = UInt8(t)
+                v.slots[i] = cursor[t]
+                cursor[t] += 1
+            }
+        } else {
+            // One type: a present row's slot is its rank among present rows.
+            let t = UInt8(parts.mode)
+            var slot: Int32 = 0
+            v.tags.withUnsafeMutableBufferPointer { tp in
+                v.slots.withUnsafeMutableBufferPointer { sp in
+                    for (w, word) in parts.presence.words.enumerated() {
+                        var bits = word
+                        while bits != 0 {
+                            let i = w << 6 | bits.trailingZeroBitCount
+                            tp[i] = t
+                            sp[i] = slot
+                            slot += 1
+                            bits &= bits &- 1
+                        }
+                    }
+                }
+            }
+        }
+        return v
+    }
+
+    /// A chunk's sections, validated: presence, the type tags (nil when every present value
+    /// has type `mode`) and the values of each type in row order.
+    struct Parts {
+        var presence: PresenceBitmap
+        var mode: Int
+        var tags: [UInt8]?
+        var ints: [Int64] = []
+        var floats: [Double] = []
+        var bools: [UInt64] = []
+        var strings = StringColumnView.plain(starts: [0], bytes: [])
+        var jsons = StringColumnView.plain(starts: [0], bytes: [])
+
+        func value(tag: Int, slot j: Int) -> FieldValue {
+            switch tag {
+            case 1: return .int(ints[j])
+            case 2: return .float(floats[j])
+            case 3: return .bool(bools[j] == 1)
+            case 4: return .string(strings.string(j))
+            default: return .json(jsons.string(j))
+            }
+        }
+    }
+
+    static func decodeParts(rows: Int, from r: inout ByteReader) throws(FormatError) -> Parts {
         let presence = try PresenceBitmap.decode(rows: rows, from: &r)
         let present = presence.presentCount
         let modeAt = r.absoluteOffset
         let mode = try r.readUInt8()
-        var tags: [Int64]
+        var counts = [Int](repeating: 0, count: 6)
+        var parts = Parts(presence: presence, mode: Int(mode))
         switch mode {
         case 0:
-            tags = present == 0 ? [] : try IntColumn.decode(from: &r, limit: present)
+            let tags = present == 0 ? [] : try IntColumn.decode(from: &r, limit: present)
             guard tags.count == present else { throw FormatError.invalid(r.section, at: modeAt, "type tag count \(tags.count), expected \(present)") }
+            var small = [UInt8]()
+            small.reserveCapacity(present)
+            for t in tags {
+                guard t >= 1 && t <= 5 else { throw FormatError.invalid(r.section, at: modeAt, "unknown field type tag \(t)") }
+                counts[Int(t)] += 1
+                small.append(UInt8(t))
+            }
+            parts.tags = small
         case 1...5:
-            tags = [Int64](repeating: Int64(mode), count: present)
+            counts[Int(mode)] = present
         default:
             throw FormatError.invalid(r.section, at: modeAt, "unknown field type \(mode)")
-        }
-        var counts = [Int](repeating: 0, count: 6)
-        for t in tags {
-            guard t >= 1 && t <= 5 else { throw FormatError.invalid(r.section, at: modeAt, "unknown field type tag \(t)") }
-            counts[Int(t)] += 1
         }
         func check(_ n: Int, _ what: String) throws(FormatError) {
             if n != counts[what == "int" ? 1 : what == "string" ? 4 : 5] {
                 throw FormatError.invalid(r.section, at: r.absoluteOffset, "\(what) value count \(n) disagrees with type tags")
             }
         }
-        var v = FieldColumnView(rows: rows)
-        if counts[1] > 0 { v.ints = try IntColumn.decode(from: &r, limit: counts[1]); try check(v.ints.count, "int") }
-        if counts[2] > 0 { v.floats = try decodeFloats(count: counts[2], from: &r) }
-        if counts[3] > 0 { try BitPacking.unpack(count: counts[3], width: 1, from: &r, into: &v.bools) }
+        if counts[1] > 0 { parts.ints = try IntColumn.decode(from: &r, limit: counts[1]); try check(parts.ints.count, "int") }
+        if counts[2] > 0 { parts.floats = try decodeFloats(count: counts[2], from: &r) }
+        if counts[3] > 0 { try BitPacking.unpack(count: counts[3], width: 1, from: &r, into: &parts.bools) }
         if counts[4] > 0 {
-            v.strings = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[4])
-            try check(v.strings.count, "string")
+            parts.strings = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[4])
+            try check(parts.strings.count, "string")
         }
         if counts[5] > 0 {
-            v.jsons = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[5])
-            try check(v.jsons.count, "json")
+            parts.jsons = try StringColumn.decodeView(from: &r, maxLength: Limits.maxFieldValueBytes, limit: counts[5])
+            try check(parts.jsons.count, "json")
         }
-        var cursor = [Int32](repeating: 0, count: 6)
-        var k = 0
-        for i in 0..<rows where presence.contains(i) {
-            let t = Int(tags[k]); k += 1
-            v.tags[i] = UInt8(t)
-            v.slots[i] = cursor[t]
-            cursor[t] += 1
-        }
-        return v
+        return parts
     }
 }
 

@@ -119,7 +119,7 @@ struct BlockMatcher {
     /// occurrences already failed) or its whole rendered message decide.
     private func decideRow(_ b: DecodedBlock, _ mb: MessageBlock, _ i: Int, verdict: UInt8, needle: [UInt8], _ text: BlockText,
                            singleToken: Bool, _ cache: TokenCache, test: ([UInt8]) -> Bool) -> Bool {
-        if verdict == TemplateSkeleton.Verdict.maybeStrings.rawValue && !text.stringRows(needle)[i] { return false }
+        if verdict == TemplateSkeleton.Verdict.maybeStrings.rawValue && !text.stringRow(needle, i) { return false }
         if singleToken {
             do throws(FormatError) { return try mb.anyVariableRegion(i, test) } catch {
                 if cache.error == nil { cache.error = error }
@@ -138,8 +138,13 @@ struct BlockMatcher {
         let streams = mb.streams
         let ranges = streams.templateRanges
         let n = ranges.count
-        var used = [Bool](repeating: false, count: n)
-        streams.codes.withUnsafeBufferPointer { codes in candidates.forEach { used[Int(codes[$0])] = true } }
+        // With every row a candidate, every template counts as used (no pass over the codes; a
+        // template no row uses only costs its classification).
+        let everyRow = candidates.isFull
+        var used = [Bool](repeating: everyRow, count: n)
+        if !everyRow {
+            streams.codes.withUnsafeBufferPointer { codes in candidates.forEach { used[Int(codes[$0])] = true } }
+        }
         var pass = [Bool](repeating: false, count: n)
         var undecided = [UInt8](repeating: 0, count: n)   // a Verdict raw value, 0 when settled
         var anyUndecided = false
@@ -227,7 +232,7 @@ struct BlockMatcher {
         case .host(let t): return distinctTest(b.hosts, t, candidates)
         case .source(let t): return distinctTest(b.sources, t, candidates)
         case .tag(let t):
-            let tags = b.tags ?? []
+            guard let tags = b.tags else { return RowSelection(rowCount: rows, all: false) }
             return filter(candidates) { i in DecodedBlock.tagList(tags[i]).contains { t.test(Array($0.utf8)) } }
         case .id(let t):
             let ts = b.timestamps ?? [], seq = b.sequences ?? []
@@ -309,13 +314,14 @@ extension DecodedBlock {
         hosts = KeywordColumn(values: entries.lazy.map { Array($0.host.utf8) })
         sources = KeywordColumn(values: entries.lazy.map { Array($0.source.utf8) })
         messages = entries.map { Array($0.message.utf8) }
-        var tagRows = [[UInt8]]()
+        var w = ByteWriter()
+        var starts = [0]
+        starts.reserveCapacity(entries.count + 1)
         for e in entries {
-            var w = ByteWriter()
             for t in e.tags { w.writeString(t) }
-            tagRows.append(w.bytes)
+            starts.append(w.bytes.count)
         }
-        tags = tagRows
+        tags = .plain(starts: starts, bytes: w.bytes)
         var f = [String: [FieldValue?]]()
         for (i, e) in entries.enumerated() {
             for fld in e.fields {

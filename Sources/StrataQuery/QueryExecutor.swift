@@ -162,17 +162,30 @@ public struct QueryExecutor: Sendable {
         // One task per segment plus one for the memtable, on all cores.
         let partials = (0...readers.count).map { _ in Partial() }
         let sortTargets = hitSortTargets
-        DispatchQueue.concurrentPerform(iterations: readers.count + 1) { t in
+        // Template analyses are shared by the tasks that run one after another on a thread
+        // (segments of one application share most templates): a task takes a cache from the
+        // pool and gives it back, so at most one cache per running task exists.
+        let pool = SkeletonPool()
+        // Newest first (the memtable, then segments by their newest entry), so the first tasks
+        // fill the page and publish how old a hit may be; later tasks then only count.
+        let order = [readers.count] + snap.segments.indices.sorted { snap.segments[$0].maxTimestampNanos > snap.segments[$1].maxTimestampNanos }
+        let pageBound = PageBound()
+        DispatchQueue.concurrentPerform(iterations: readers.count + 1) { iteration in
+            let t = order[iteration]
             let p = partials[t]
             if stats != nil { p.aggregator = Aggregator(stats: stats!) }
-            let skeletons = BlockMatcher.SkeletonCache()
+            let skeletons = pool.take()
+            defer { pool.give(skeletons) }
             /// The oldest (time, sequence) a hit must beat once the task holds `keepLimit` hits.
             var threshold: (Int64, UInt64)? = nil
             func trimKeys() {
                 guard stats == nil, !sortsByColumn, p.keys.count > keepLimit * 2 + 64 || (threshold == nil && p.keys.count >= keepLimit) else { return }
                 p.keys.sort(by: HitKey.newer)
                 if p.keys.count > keepLimit { p.keys.removeLast(p.keys.count - keepLimit) }
-                if let last = p.keys.last, p.keys.count == keepLimit { threshold = (last.ts, last.seq) }
+                if let last = p.keys.last, p.keys.count == keepLimit {
+                    threshold = (last.ts, last.seq)
+                    pageBound.raise(last.ts)
+                }
                 if !p.messageBlocks.isEmpty {
                     let held = Set(p.keys.map(\.block))
                     p.messageBlocks = p.messageBlocks.filter { held.contains($0.key) }
@@ -254,6 +267,8 @@ public struct QueryExecutor: Sendable {
                     needKeys = false   // every row is newer than the cursor: counted only
                 } else if let th = threshold {
                     needKeys = meta.maxTimestampNanos >= th.0
+                } else if meta.maxTimestampNanos < pageBound.value {
+                    needKeys = false   // another task holds a full page of newer hits
                 } else {
                     needKeys = true
                 }
@@ -393,4 +408,24 @@ public struct QueryExecutor: Sendable {
             return a.offset < b.offset
         }.map(\.element)
     }
+}
+
+/// Skeleton caches handed from task to task (see `QueryExecutor.search`); each cache is used
+/// by one task at a time.
+private final class SkeletonPool: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var free = [BlockMatcher.SkeletonCache]()
+
+    func take() -> BlockMatcher.SkeletonCache { lock.withLock { free.popLast() } ?? BlockMatcher.SkeletonCache() }
+    func give(_ c: BlockMatcher.SkeletonCache) { lock.withLock { free.append(c) } }
+}
+
+/// The newest time below which no hit can make the page: the largest page threshold any task
+/// has reached (a task's `keepLimit`-th newest hit bounds the global page too).
+private final class PageBound: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var bound = Int64.min
+
+    var value: Int64 { lock.withLock { bound } }
+    func raise(_ t: Int64) { lock.withLock { bound = max(bound, t) } }
 }

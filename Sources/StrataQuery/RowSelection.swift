@@ -59,6 +59,12 @@ public struct RowSelection: Equatable, Sendable {
 
     public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
     public var isEmpty: Bool { !words.contains { $0 != 0 } }
+    /// Whether every row is selected.
+    public var isFull: Bool {
+        guard let last = words.last else { return true }
+        let tail = rowCount & 63 == 0 ? ~UInt64(0) : (1 << UInt64(rowCount & 63)) - 1
+        return last == tail && !words.dropLast().contains { $0 != ~0 }
+    }
 
     public mutating func formIntersection(_ o: RowSelection) {
         for k in words.indices { words[k] &= o.words[k] }

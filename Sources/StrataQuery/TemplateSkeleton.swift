@@ -127,6 +127,17 @@ final class BlockText {
 
     private var stringRowSets: [[UInt8]: [Bool]] = [:]
     private var rowsByTemplate: [[Int32]]?
+    private var lastNeedle: [UInt8]?
+    private var lastRows: [Bool] = []
+
+    /// `stringRows(t)[i]`, without a dictionary lookup per row while `t` stays the same.
+    func stringRow(_ t: [UInt8], _ i: Int) -> Bool {
+        if lastNeedle != t {
+            lastRows = stringRows(t)
+            lastNeedle = t
+        }
+        return lastRows[i]
+    }
 
     /// Per row: whether one of its string variables contains `t` (case-insensitive substring).
     /// Found from the occurrences of `t` in the block's string stream, not row by row.

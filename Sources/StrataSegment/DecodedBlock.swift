@@ -12,7 +12,8 @@ public struct DecodedBlock: Sendable {
     public var services: KeywordColumn?
     public var hosts: KeywordColumn?
     public var sources: KeywordColumn?
-    public var tags: [[UInt8]]?
+    /// Each row's tag bytes (see `tagList`), kept as a view: a row's bytes are copied only when read.
+    public var tags: StringColumnView?
     public var messages: [[UInt8]]?
     /// The unrendered messages, when the selection asked for them (`renderMessages` false).
     public var messageBlock: MessageBlock?
@@ -23,6 +24,8 @@ public struct DecodedBlock: Sendable {
     public var variableTokens: BloomFilter?
     /// Field columns by key; a key absent from the block maps to nil in every row.
     public var fields: [String: [FieldValue?]] = [:]
+    /// Field values of the selected rows only (`ColumnSelection.fieldRows`), by key then row.
+    public var rowFields: [String: [Int: FieldValue]] = [:]
     /// Field columns decoded as views (`ColumnSelection.fieldsAsViews`): values built on demand.
     public var fieldViews: [String: FieldColumnView] = [:]
 
@@ -39,6 +42,12 @@ public struct DecodedBlock: Sendable {
                 if let v = fieldViews[key]!.value(row) { fieldList.append(Field(key, v)) }
             }
             if !fields.isEmpty { fieldList.sort { $0.key < $1.key } }
+        }
+        if !rowFields.isEmpty {
+            for key in rowFields.keys.sorted() {
+                if let v = rowFields[key]![row] { fieldList.append(Field(key, v)) }
+            }
+            if !fields.isEmpty || !fieldViews.isEmpty { fieldList.sort { $0.key < $1.key } }
         }
         return LogEntry(timestampNanos: timestamps?[row] ?? 0,
                         sequence: sequences?[row] ?? 0,
@@ -58,7 +67,7 @@ public struct DecodedBlock: Sendable {
         if messages == nil, let mb = messageBlock {
             // Field values decoded for this row (a page's rows) serve the message's references.
             let names = columnNames
-            let m = try mb.message(row) { c in c < names.count ? fields[names[c]] : nil }
+            let m = try mb.message(row) { c in c < names.count ? rowFields[names[c]] : nil }
             e.message = String(decoding: m, as: UTF8.self)
         }
         return e
@@ -84,7 +93,7 @@ public struct ColumnSelection: Sendable {
 
     /// With `_msg.tpl` selected: render every message (true) or keep them as a `MessageBlock`.
     public var renderMessages: Bool
-    /// If set, field values are built only for these rows (the rest read as absent).
+    /// If set, field values are built only for these rows, into `DecodedBlock.rowFields`.
     public var fieldRows: Set<Int>?
     /// Decode the selected fields into `fieldViews` instead of `fields` (for filtering: string
     /// values are compared in place, never built).
@@ -140,9 +149,10 @@ public final class MessageBlock: @unchecked Sendable {
         }
     }
 
-    /// The message of `row`. `decoded(column)`, when it returns a column's values (decoded for
-    /// at least this row), serves references to that column instead of a whole-column view.
-    public func message(_ row: Int, decoded: (Int) -> [FieldValue?]? = { _ in nil }) throws(FormatError) -> [UInt8] {
+    /// The message of `row`. `decoded(column)`, when it returns a column's values by row
+    /// (decoded for at least this row), serves references to that column instead of a
+    /// whole-column view.
+    public func message(_ row: Int, decoded: (Int) -> [Int: FieldValue]? = { _ in nil }) throws(FormatError) -> [UInt8] {
         let failure = Failure()
         let m: [UInt8]
         let viaViews = lookup(failure)

@@ -137,7 +137,7 @@ public final class SegmentReader: @unchecked Sendable {
                 }
             case .tags:
                 let v = try decode(c) { (r: inout ByteReader) throws(FormatError) in
-                    try StringColumn.decode(from: &r, maxLength: Limits.maxTagBytesPerRow, limit: rows)
+                    try StringColumn.decodeView(from: &r, maxLength: Limits.maxTagBytesPerRow, limit: rows)
                 }
                 try checkCount(v.count, c)
                 out.tags = v
@@ -187,8 +187,10 @@ public final class SegmentReader: @unchecked Sendable {
             guard let h = meta.chunk(col) else { continue }
             if sel.fieldsAsViews {
                 out.fieldViews[key] = try decodeFieldView(h, block: b, rows: rows)
+            } else if let wanted = sel.fieldRows {
+                out.rowFields[key] = try decodeFieldRows(h, block: b, rows: rows, only: wanted)
             } else {
-                out.fields[key] = try decodeField(h, block: b, rows: rows, keep: sel.fieldRows)
+                out.fields[key] = try decodeField(h, block: b, rows: rows)
             }
         }
         return out
@@ -252,13 +254,23 @@ public final class SegmentReader: @unchecked Sendable {
     public func columnNumber(_ c: SystemColumn) -> Int { systemColumn[c]! }
 
     /// Decodes one field chunk.
-    func decodeField(_ h: ChunkHandle, block b: Int, rows: Int, keep: Set<Int>? = nil) throws(FormatError) -> [FieldValue?] {
+    func decodeField(_ h: ChunkHandle, block b: Int, rows: Int) throws(FormatError) -> [FieldValue?] {
+        try withFieldChunk(h, block: b) { (r: inout ByteReader) throws(FormatError) in try FieldColumn.decode(rows: rows, from: &r) }
+    }
+
+    /// Decodes the values of a few rows of one field chunk.
+    func decodeFieldRows(_ h: ChunkHandle, block b: Int, rows: Int, only wanted: Set<Int>) throws(FormatError) -> [Int: FieldValue] {
+        try withFieldChunk(h, block: b) { (r: inout ByteReader) throws(FormatError) in try FieldColumn.decode(rows: rows, from: &r, only: wanted) }
+    }
+
+    /// Runs `body` over the decompressed chunk of a field column; it must consume all of it.
+    private func withFieldChunk<T>(_ h: ChunkHandle, block b: Int, _ body: (inout ByteReader) throws(FormatError) -> T) throws(FormatError) -> T {
         let bytes = try chunkBytes(h, block: b)
         let key = index.columns[h.column].name
         do throws(FormatError) {
-            return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> [FieldValue?] in
+            return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> T in
                 var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
-                let v = try FieldColumn.decode(rows: rows, from: &r, keep: keep)
+                let v = try body(&r)
                 try r.expectEnd()
                 return v
             }
@@ -269,18 +281,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Decodes one field chunk as a view.
     func decodeFieldView(_ h: ChunkHandle, block b: Int, rows: Int) throws(FormatError) -> FieldColumnView {
-        let bytes = try chunkBytes(h, block: b)
-        let key = index.columns[h.column].name
-        do throws(FormatError) {
-            return try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> FieldColumnView in
-                var r = ByteReader(p, section: "block \(b) field \(key) (chunk @0x\(String(h.offset, radix: 16)), decoded offset)")
-                let v = try FieldColumn.decodeView(rows: rows, from: &r)
-                try r.expectEnd()
-                return v
-            }
-        } catch {
-            throw error.inFile(path)
-        }
+        try withFieldChunk(h, block: b) { (r: inout ByteReader) throws(FormatError) in try FieldColumn.decodeView(rows: rows, from: &r) }
     }
 
     /// Every entry of the segment in stored (time) order.

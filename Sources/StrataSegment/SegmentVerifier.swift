@@ -97,7 +97,7 @@ public enum SegmentVerifier {
                 case .host? where col.kind == .system: block.hosts.map { for code in Set($0.codes) { values.insert($0.dictionary[Int(code)]) } }
                 case .source? where col.kind == .system: block.sources.map { for code in Set($0.codes) { values.insert($0.dictionary[Int(code)]) } }
                 case .tags? where col.kind == .system:
-                    for raw in block.tags ?? [] { for tag in DecodedBlock.tagList(raw) { values.insert(Array(tag.utf8)) } }
+                    if let tags = block.tags { for i in 0..<tags.count { for tag in DecodedBlock.tagList(tags[i]) { values.insert(Array(tag.utf8)) } } }
                 default:
                     for v in block.fields[col.name] ?? [] {
                         guard let v else { continue }

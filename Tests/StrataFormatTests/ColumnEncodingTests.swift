@@ -122,6 +122,39 @@ import StrataTestSupport
         }
     }
 
+    /// A page of hits decodes only its rows: each wanted row gets the value the whole-column
+    /// decode gives it (absent and out-of-range rows are left out), whatever the type mix.
+    @Test func fieldColumnDecodesSelectedRowsLikeTheWholeColumn() throws {
+        var rng = SeededRandom(seed: 11)
+        for round in 0..<40 {
+            let rows = 1 + Int(rng.next() % 300)
+            let mixed = round % 2 == 0
+            let values: [FieldValue?] = (0..<rows).map { i in
+                switch rng.next() % (mixed ? 6 : 2) {
+                case 0: return nil
+                case 1: return .int(Int64(i) * 7 - 100)
+                case 2: return .string("s\(i)")
+                case 3: return .float(Double(i) / 4)
+                case 4: return .bool(i % 3 == 0)
+                default: return .json("[\(i)]")
+                }
+            }
+            var w = ByteWriter()
+            FieldColumn.encode(values, into: &w)
+            var wanted = Set<Int>()
+            for _ in 0..<(1 + Int(rng.next() % 12)) { wanted.insert(Int(rng.next() % UInt64(rows + 4)) - 2) }
+            let some = try w.bytes.withUnsafeBytes { p in
+                var r = ByteReader(p, section: "field")
+                let v = try FieldColumn.decode(rows: rows, from: &r, only: wanted)
+                try r.expectEnd()
+                return v
+            }
+            var expected = [Int: FieldValue]()
+            for i in wanted where i >= 0 && i < rows { if let v = values[i] { expected[i] = v } }
+            #expect(some == expected, "round \(round): rows \(wanted.sorted())")
+        }
+    }
+
     @Test func messageColumnRoundTripsExactly() throws {
         var rng = SeededRandom(seed: 99)
         let entries = randomEntries(count: 2000, rng: &rng)
