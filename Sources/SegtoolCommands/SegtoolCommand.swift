@@ -4,8 +4,8 @@ import ArgumentParser
 public struct SegtoolCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "segtool",
-        abstract: "Inspect, verify and dump Strata segments, WAL files and data directories.",
-        subcommands: [InspectCommand.self, VerifyCommand.self, DumpCommand.self])
+        abstract: "Inspect, verify, dump and compact Strata segments, WAL files and data directories.",
+        subcommands: [InspectCommand.self, VerifyCommand.self, DumpCommand.self, CompactCommand.self])
 
     public init() {}
 }

@@ -46,6 +46,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Bloom filter bits per key (4-32; more bits, fewer false positives, bigger index).")
     var bloomBits: Int = 12
 
+    @Option(help: "Flush a segment whenever buffered entries reach this many MiB (small values make many small segments, as a busy server with frequent flushes does).")
+    var memtableMB: Int = 128
+
     @Flag(help: "Print nothing but the summary line.")
     var quiet = false
 
@@ -62,10 +65,12 @@ struct IngestCommand: ParsableCommand {
         guard (1...22).contains(zstdLevel) else { throw ValidationError("--zstd-level must be 1...22") }
         guard (1...Limits.maxRowsPerBlock).contains(blockRows) else { throw ValidationError("--block-rows must be 1...\(Limits.maxRowsPerBlock)") }
         guard (4...32).contains(bloomBits) else { throw ValidationError("--bloom-bits must be 4...32") }
-        let options = EngineOptions(dataDirectory: data.dataDir,
+        guard (1...65_536).contains(memtableMB) else { throw ValidationError("--memtable-mb must be 1...65536") }
+        var options = EngineOptions(dataDirectory: data.dataDir,
                                     partitionDurationNanos: Int64(partitionMinutes) * 60_000_000_000,
                                     wal: WALOptions(fsync: policy),
                                     segment: SegmentWriterOptions(rowsPerBlock: blockRows, zstdLevel: zstdLevel, bloomBitsPerKey: bloomBits))
+        options.memtableMaxBytes = memtableMB << 20
         let engine = try Engine(options: options)
         let parser = LineParser(format: fmt)
         let started = monotonicNanos()

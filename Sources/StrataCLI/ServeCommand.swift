@@ -37,6 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Free disk space kept in reserve; below it ingest answers 503 storage_full (default 256MiB; 0: off).")
     var minFreeDisk: String?
 
+    @Option(help: "Drop partitions older than this (e.g. 30d, 12h; 0 keeps everything; default 30d).")
+    var retention: String?
+
+    @Option(help: "Keep at most this many bytes of segments, dropping the oldest partitions (e.g. 50GiB; default 0: no limit).")
+    var maxDisk: String?
+
+    @Option(help: "Background compaction: on | off (default on).")
+    var compaction: String?
+
     @Option(help: "Syslog over UDP listen address host:port (RFC 3164/5424).")
     var syslogUdp: String?
 
@@ -87,6 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let fsync { try merged.set("fsync", fsync, from: "--fsync") }
         if let maxBodyBytes { try merged.set("max_body_bytes", maxBodyBytes, from: "--max-body-bytes") }
         if let minFreeDisk { try merged.set("min_free_disk_bytes", minFreeDisk, from: "--min-free-disk") }
+        if let retention { try merged.set("retention", retention, from: "--retention") }
+        if let maxDisk { try merged.set("max_disk_bytes", maxDisk, from: "--max-disk") }
+        if let compaction { try merged.set("compaction", compaction, from: "--compaction") }
         if let syslogUdp { try merged.set("syslog_udp", syslogUdp, from: "--syslog-udp") }
         if let syslogTcp { try merged.set("syslog_tcp", syslogTcp, from: "--syslog-tcp") }
         if let syslogTls { try merged.set("syslog_tls", syslogTls, from: "--syslog-tls") }

@@ -3,6 +3,7 @@ import StrataIO
 import StrataSegment
 import StrataWAL
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,21 @@ public final class Engine: @unchecked Sendable {
     private var wal: WALWriter?
     private var dirLock: DirectoryLock?
     private var readers: [UInt64: SegmentReader] = [:]
+    /// Highest segment id handed out (flushes and compactions allocate concurrently; the
+    /// manifest's `nextSegmentID` only moves when one is published).
+    private var lastAllocatedID: UInt64 = 0
+    /// Snapshots alive, by the manifest generation they saw.
+    private var pins: [UInt64: Int] = [:]
+    /// Files of segments dropped from the manifest at a generation, deleted once no snapshot
+    /// of an older generation remains (such a snapshot may still open them).
+    private var retired: [(generation: UInt64, paths: [String])] = []
     private var isClosed = false
+    /// Set by `close`: a running compaction stops at its next block.
+    let stopCompaction = Atomic<Bool>(false)
+    let compactionQueue = DispatchQueue(label: "strata.engine.compaction")
+    /// Whether a compaction pass is queued or running (passes do not pile up).
+    private var compactionPending = false
+    private var maintenance = MaintenanceStats()
     /// Damage found in the WAL at open (already truncated unless read-only).
     public private(set) var walDamage: [WALReader.Damage] = []
 
@@ -97,6 +112,8 @@ public final class Engine: @unchecked Sendable {
                 wal = try WALWriter(directory: dir + "/wal", fileNumber: replay.lastFileNumber + 1, options: options.wal)
             } catch { throw .io(error) }
         }
+        lastAllocatedID = manifest.nextSegmentID &- 1
+        if !readOnly { removeUnlistedSegmentFiles() }
     }
 
     /// Partition duration in force for this directory (from the manifest).
@@ -271,7 +288,6 @@ public final class Engine: @unchecked Sendable {
 
     private func writeFrozenUnchecked(_ frozen: FrozenTable) throws(EngineError) {
         var added = [SegmentRecord]()
-        var nextID = lock.withLock { manifest.nextSegmentID }
         do throws(IOError) {
             let writer = SegmentWriter(options: options.segment)
             var dirs = Set<String>()
@@ -279,8 +295,7 @@ public final class Engine: @unchecked Sendable {
                 let dirName = "partitions/" + Timestamp.compactLabel(start)
                 let dir = options.dataDirectory + "/" + dirName
                 try FileSystem.createDirectory(dir)
-                let id = nextID
-                nextID += 1
+                let id = allocateSegmentID()
                 let name = dirName + "/" + Self.segmentFileName(id)
                 let size = try writer.write(entries, partitionStartNanos: start, to: options.dataDirectory + "/" + name)
                 var minTs = Int64.max, maxTs = Int64.min, minSeq = UInt64.max, maxSeq = UInt64.min
@@ -298,7 +313,7 @@ public final class Engine: @unchecked Sendable {
             lock.lock()
             var next = manifest
             next.segments += added
-            next.nextSegmentID = nextID
+            next.nextSegmentID = max(next.nextSegmentID, (added.map(\.id).max() ?? 0) &+ 1)
             next.flushedSequence = frozen.flushedSequence
             next.generation += 1
             do throws(IOError) { try FileSystem.writeAtomically(next.encode(), to: manifestPath) } catch {
@@ -312,6 +327,125 @@ public final class Engine: @unchecked Sendable {
             try w?.removeFiles(before: frozen.walBoundary)
         } catch {
             throw .io(error)
+        }
+        scheduleCompaction()
+    }
+
+    /// Applies `change` to the current manifest and publishes the result (nothing is written
+    /// if it throws); `change` returns the segments it dropped.
+    func withLockedManifest(_ change: (inout Manifest) throws(EngineError) -> [SegmentRecord]) throws(EngineError) -> [SegmentRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        var next = manifest
+        let removed = try change(&next)
+        if next == manifest { return [] }
+        do throws(IOError) { try publishLocked(next, removed: removed) } catch { throw .io(error) }
+        return removed
+    }
+
+    /// Counters of compaction and retention so far.
+    public var maintenanceStats: MaintenanceStats { lock.withLock { maintenance } }
+
+    func recordCompaction(_ r: CompactionResult) {
+        lock.withLock {
+            maintenance.compactions += 1
+            maintenance.compactedInputSegments += UInt64(r.task.inputs.count)
+            maintenance.compactionBytesRead += r.task.bytes
+            maintenance.compactionBytesWritten += r.output.sizeInBytes
+            maintenance.compactionNanos += r.nanos
+        }
+    }
+
+    func recordRetention(_ dropped: [SegmentRecord]) {
+        guard !dropped.isEmpty else { return }
+        lock.withLock {
+            maintenance.retentionDroppedPartitions += UInt64(Set(dropped.map(\.partitionStartNanos)).count)
+            maintenance.retentionDroppedSegments += UInt64(dropped.count)
+            maintenance.retentionDroppedRows += dropped.reduce(0) { $0 + $1.rowCount }
+            maintenance.retentionDroppedBytes += dropped.reduce(0) { $0 + $1.sizeInBytes }
+        }
+    }
+
+    func noteMaintenanceError(_ message: String) { lock.withLock { maintenance.lastCompactionError = message } }
+
+    /// True if this call marked a pass pending (false: one is already queued or running).
+    func markCompactionPending() -> Bool {
+        lock.withLock {
+            if compactionPending { return false }
+            compactionPending = true
+            return true
+        }
+    }
+
+    func clearCompactionPending() { lock.withLock { compactionPending = false } }
+
+    /// A fresh segment id (engine lock not held).
+    func allocateSegmentID() -> UInt64 {
+        lock.withLock {
+            lastAllocatedID = max(lastAllocatedID, manifest.nextSegmentID &- 1) &+ 1
+            return lastAllocatedID
+        }
+    }
+
+    /// Deletes segment files (and `.tmp` leftovers) the manifest does not list: the output of
+    /// a flush or compaction that crashed before publishing, or inputs a compaction had
+    /// replaced when it crashed. The manifest alone says what is live.
+    private func removeUnlistedSegmentFiles() {
+        let live = Set(manifest.segments.map(\.path))
+        let root = options.dataDirectory + "/partitions"
+        for dir in (try? FileSystem.listDirectory(root)) ?? [] {
+            var removed = false
+            for name in (try? FileSystem.listDirectory(root + "/" + dir)) ?? [] where name.hasSuffix(".seg") || name.hasSuffix(".seg.tmp") {
+                if !live.contains("partitions/" + dir + "/" + name) {
+                    try? FileSystem.removeFile(root + "/" + dir + "/" + name)
+                    removed = true
+                }
+            }
+            if removed { try? FileSystem.syncDirectory(root + "/" + dir) }
+        }
+    }
+
+    /// Publishes `next` (generation bumped here) as the manifest, dropping `removed` segments:
+    /// their readers leave the cache and their files are deleted once no snapshot that may
+    /// read them remains. Caller holds the engine lock.
+    func publishLocked(_ next: Manifest, removed: [SegmentRecord]) throws(IOError) {
+        var next = next
+        next.generation = manifest.generation &+ 1
+        try FileSystem.writeAtomically(next.encode(), to: manifestPath)
+        manifest = next
+        for r in removed { readers[r.id] = nil }
+        if !removed.isEmpty { retired.append((next.generation, removed.map { options.dataDirectory + "/" + $0.path })) }
+        deleteRetiredLocked()
+    }
+
+    /// Deletes retired files no live snapshot may open. Caller holds the engine lock.
+    private func deleteRetiredLocked() {
+        guard !retired.isEmpty else { return }
+        let oldestPinned = pins.keys.min() ?? .max
+        var dirs = Set<String>()
+        retired.removeAll { item in
+            guard oldestPinned >= item.generation else { return false }
+            for path in item.paths {
+                try? FileSystem.removeFile(path)
+                dirs.insert(FileSystem.parent(of: path))
+            }
+            return true
+        }
+        for d in dirs {
+            // A partition emptied by retention goes with its last file.
+            if ((try? FileSystem.listDirectory(d)) ?? ["?"]).isEmpty { _ = rmdir(d) }
+            try? FileSystem.syncDirectory(FileSystem.parent(of: d))
+            try? FileSystem.syncDirectory(d)
+        }
+    }
+
+    /// Keeps the files of generation `g`'s segments until `unpin(g)`.
+    fileprivate func pin(_ g: UInt64) { pins[g, default: 0] += 1 }
+
+    fileprivate func unpin(_ g: UInt64) {
+        lock.withLock {
+            if pins[g, default: 0] <= 1 { pins[g] = nil } else { pins[g]! -= 1 }
+            deleteRetiredLocked()
         }
     }
 
@@ -327,6 +461,9 @@ public final class Engine: @unchecked Sendable {
         // Refuse new appends first, so nothing lands between the final flush and the WAL deletion.
         let alreadyClosed: Bool = lock.withLock { let was = isClosed; isClosed = true; return was }
         if alreadyClosed { return }
+        // A running compaction stops at its next block; its output is discarded.
+        stopCompaction.store(true, ordering: .relaxed)
+        waitForMaintenance()
         var flushError: EngineError? = nil
         do throws(EngineError) { try flush() } catch { flushError = error }
         lock.lock()
@@ -350,6 +487,8 @@ public final class Engine: @unchecked Sendable {
         public var segments: [SegmentRecord]
         public var memtableEntries: [LogEntry]
         let engine: Engine
+        /// Keeps the listed segments' files until the last copy of the snapshot is gone.
+        let pin: SnapshotPin
 
         /// Opens (or reuses) the reader of a listed segment.
         public func reader(for record: SegmentRecord) throws(SegmentError) -> SegmentReader {
@@ -368,7 +507,8 @@ public final class Engine: @unchecked Sendable {
                 for e in entries where e.timestampNanos >= fromNanos && e.timestampNanos <= toNanos { mem.append(e) }
             }
         }
-        return Snapshot(segments: segs, memtableEntries: mem, engine: self)
+        pin(manifest.generation)
+        return Snapshot(segments: segs, memtableEntries: mem, engine: self, pin: SnapshotPin(engine: self, generation: manifest.generation))
     }
 
     func reader(for record: SegmentRecord) throws(SegmentError) -> SegmentReader {
@@ -376,7 +516,10 @@ public final class Engine: @unchecked Sendable {
         if let r = readers[record.id] { lock.unlock(); return r }
         lock.unlock()
         let r = try SegmentReader(path: options.dataDirectory + "/" + record.path)
-        lock.withLock { readers[record.id] = r }
+        lock.withLock {
+            // A segment compacted away meanwhile is read by its snapshot, not cached.
+            if manifest.segments.contains(where: { $0.id == record.id }) { readers[record.id] = r }
+        }
         return r
     }
 
@@ -425,4 +568,15 @@ public final class Engine: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// Holds a manifest generation's segment files for a snapshot (see `Engine.pin`).
+final class SnapshotPin: @unchecked Sendable {
+    let engine: Engine
+    let generation: UInt64
+    init(engine: Engine, generation: UInt64) {
+        self.engine = engine
+        self.generation = generation
+    }
+    deinit { engine.unpin(generation) }
 }

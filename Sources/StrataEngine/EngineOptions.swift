@@ -17,6 +17,11 @@ public struct EngineOptions: Sendable {
     /// system has fewer free bytes than this, so that a full disk is met with back-pressure
     /// instead of a failed WAL write, and flushes still find room. 0: no check.
     public var minFreeDiskBytes: UInt64 = 0
+    /// Background compaction after flushes (nil: segments are only merged by `compact`).
+    public var compaction: CompactionPolicy?
+    /// Retention: partitions past the age limit, or the oldest beyond the disk limit, are
+    /// dropped by `enforceRetention` (which the server runs periodically). nil: keep all.
+    public var retention: RetentionPolicy?
     /// Called after each successful flush with the entries written and its duration in
     /// nanoseconds (for metrics).
     public var onFlush: (@Sendable (_ entries: Int, _ nanos: UInt64) -> Void)?

@@ -1,3 +1,5 @@
+import StrataFormat
+
 /// Parses the pipe stages after the filter: `| stats …`, `| sort …`, `| limit N`, `| fields …`.
 struct StageParser {
     enum Tok: Equatable {
@@ -152,7 +154,7 @@ struct StageParser {
                     k += 1
                     let dAt = position
                     let d = try word("a duration such as 5m")
-                    guard let nanos = Duration.parseNanos(d), nanos > 0 else {
+                    guard let nanos = DurationText.parseNanos(d), nanos > 0 else {
                         throw QuerySyntaxError(position: dAt, message: "expected a duration such as 30s, 5m, 1h or 1d, found '\(d)'")
                     }
                     try expect(.rparen, "')'")
@@ -204,27 +206,5 @@ struct StageParser {
             name = try word("a column name after 'as'")
         }
         return Aggregate(kind: kind, field: field, name: name)
-    }
-}
-
-/// Durations of `bucket(…)`: an integer and a unit `ns us ms s m h d w`.
-public enum Duration {
-    public static func parseNanos(_ text: String) -> Int64? {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let n = Int64(digits) else { return nil }
-        let scale: Int64
-        switch text.dropFirst(digits.count) {
-        case "ns": scale = 1
-        case "us": scale = 1_000
-        case "ms": scale = 1_000_000
-        case "s": scale = 1_000_000_000
-        case "m": scale = 60_000_000_000
-        case "h": scale = 3_600_000_000_000
-        case "d": scale = 86_400_000_000_000
-        case "w": scale = 604_800_000_000_000
-        default: return nil
-        }
-        let (v, overflow) = n.multipliedReportingOverflow(by: scale)
-        return overflow ? nil : v
     }
 }

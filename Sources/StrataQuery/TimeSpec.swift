@@ -9,7 +9,7 @@ public enum TimeSpec {
         if t == "now" { return now }
         if t.hasPrefix("-") || t.hasPrefix("now-") {
             let body = t.hasPrefix("now-") ? String(t.dropFirst(4)) : String(t.dropFirst())
-            guard let span = Duration.parseNanos(body) else { return nil }
+            guard let span = DurationText.parseNanos(body) else { return nil }
             return now - span
         }
         if let ts = Timestamp.parseRFC3339(t) { return ts }

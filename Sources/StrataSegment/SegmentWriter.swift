@@ -37,31 +37,68 @@ public struct SegmentWriter {
         // Keys compared as bytes: canonically equivalent but different spellings stay separate columns.
         var fieldKeys = Set<UTF8Key>()
         for e in rows { for f in e.fields { fieldKeys.insert(UTF8Key(f.key)) } }
+        var it = rows.makeIterator()
+        encode(sorted: &it, shape: Shape(rowCount: rows.count, minTimestampNanos: rows.first!.timestampNanos,
+                                         maxTimestampNanos: rows.last!.timestampNanos, fieldKeys: fieldKeys),
+               partitionStartNanos: partitionStartNanos, sink: sink)
+    }
+
+    /// What must be known of a segment's rows before the first one is written: the header's
+    /// count and time range, and the field columns.
+    public struct Shape: Sendable {
+        public var rowCount: Int
+        public var minTimestampNanos: Int64
+        public var maxTimestampNanos: Int64
+        public var fieldKeys: Set<UTF8Key>
+
+        public init(rowCount: Int, minTimestampNanos: Int64, maxTimestampNanos: Int64, fieldKeys: Set<UTF8Key>) {
+            self.rowCount = rowCount
+            self.minTimestampNanos = minTimestampNanos
+            self.maxTimestampNanos = maxTimestampNanos
+            self.fieldKeys = fieldKeys
+        }
+    }
+
+    /// Encodes rows pulled from `rows`, which yields exactly `shape.rowCount` entries sorted by
+    /// (timestamp, sequence), each within the shape's time range and with fields among its keys.
+    /// Only one block of rows is held at a time (how compaction merges segments of any size).
+    /// Returns the rows written: fewer than `shape.rowCount` (a source that failed) leaves
+    /// bytes that must be discarded.
+    @discardableResult
+    public func encode<Rows: IteratorProtocol>(sorted rows: inout Rows, shape: Shape, partitionStartNanos: Int64,
+                                               sink: ([UInt8]) -> Void) -> Int where Rows.Element == LogEntry {
+        precondition(shape.rowCount > 0, "BUG: empty segment")
         var columns = SystemColumn.allCases.map { ColumnDescriptor(kind: .system, name: $0.rawValue) }
         var fieldColumn = [UTF8Key: Int]()
-        for key in fieldKeys.sorted(by: { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }) {
+        for key in shape.fieldKeys.sorted(by: { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }) {
             fieldColumn[key] = columns.count
             columns.append(ColumnDescriptor(kind: .field, name: key.string))
         }
         var w = ByteWriter(capacity: 1 << 20)
         var flushed = 0   // bytes already handed to the sink; absolute offset = flushed + w.count
-        SegmentHeader(minTimestampNanos: rows.first!.timestampNanos, maxTimestampNanos: rows.last!.timestampNanos,
-                      rowCount: UInt64(rows.count), partitionStartNanos: partitionStartNanos).encode(into: &w)
+        SegmentHeader(minTimestampNanos: shape.minTimestampNanos, maxTimestampNanos: shape.maxTimestampNanos,
+                      rowCount: UInt64(shape.rowCount), partitionStartNanos: partitionStartNanos).encode(into: &w)
         var blocks = [BlockMeta]()
-        var terms = TermIndexBuilder(limit: max(4096, rows.count / 64))
-        var start = 0
-        while start < rows.count {
+        var terms = TermIndexBuilder(limit: max(4096, shape.rowCount / 64))
+        var written = 0
+        var block = [LogEntry]()
+        block.reserveCapacity(min(options.rowsPerBlock, shape.rowCount))
+        var pending = rows.next()
+        while written < shape.rowCount, let first = pending {
             // A block ends at rowsPerBlock rows or once its entries reach maxBlockInputBytes, so no
             // column chunk can outgrow what readers accept (Limits.maxChunkRawBytes).
-            var end = start
-            var bytes = 0
-            while end < rows.count && end - start < options.rowsPerBlock && (end == start || bytes < Limits.maxBlockInputBytes) {
-                bytes += rows[end].approximateBytes
-                end += 1
+            block.removeAll(keepingCapacity: true)
+            block.append(first)
+            var bytes = first.approximateBytes
+            pending = rows.next()
+            while let e = pending, block.count < options.rowsPerBlock, bytes < Limits.maxBlockInputBytes, written + block.count < shape.rowCount {
+                block.append(e)
+                bytes += e.approximateBytes
+                pending = rows.next()
             }
-            blocks.append(writeBlock(rows[start..<end], fieldColumn: fieldColumn, number: UInt32(blocks.count), terms: &terms,
+            written += block.count
+            blocks.append(writeBlock(block[...], fieldColumn: fieldColumn, number: UInt32(blocks.count), terms: &terms,
                                      base: flushed, into: &w))
-            start = end
             if w.count >= 1 << 20 {
                 sink(w.bytes)
                 flushed += w.count
@@ -83,20 +120,47 @@ public struct SegmentWriter {
         SegmentFooter(indexOffset: UInt64(flushed + indexStart), indexLength: UInt64(indexLength),
                       blockCount: UInt32(blocks.count), columnCount: UInt32(columns.count)).encode(into: &w)
         sink(w.bytes)
+        return written
     }
 
     /// Writes the segment to `path` durably (temp file, fsync, rename). Returns its size.
     public func write(_ entries: [LogEntry], partitionStartNanos: Int64, to path: String) throws(IOError) -> Int {
+        try write(to: path) { sink in
+            encode(entries, partitionStartNanos: partitionStartNanos, sink: sink)
+            return true
+        }
+    }
+
+    /// `encode(sorted:shape:partitionStartNanos:sink:)` to `path`, durably. `paced` is called with
+    /// each piece's size after it is written (compaction throttles its I/O there). If `rows`
+    /// ends early, nothing is left at `path` and this throws (EIO).
+    public func write<Rows: IteratorProtocol>(sorted rows: inout Rows, shape: Shape, partitionStartNanos: Int64, to path: String,
+                                              paced: (Int) -> Void = { _ in }) throws(IOError) -> Int where Rows.Element == LogEntry {
+        try write(to: path, paced: paced) { sink in
+            encode(sorted: &rows, shape: shape, partitionStartNanos: partitionStartNanos, sink: sink) == shape.rowCount
+        }
+    }
+
+    /// Temp file, the encoder's pieces, fsync, rename.
+    private func write(to path: String, paced: (Int) -> Void = { _ in }, _ encode: (([UInt8]) -> Void) -> Bool) throws(IOError) -> Int {
         let tmp = path + ".tmp"
         let h = try FileHandle(path: tmp, flags: O_WRONLY | O_CREAT | O_TRUNC)
         var size = 0
         var failure: IOError?
-        encode(entries, partitionStartNanos: partitionStartNanos) { piece in
-            guard failure == nil else { return }
-            do throws(IOError) { try h.write(piece) } catch { failure = error }
-            size += piece.count
+        let complete = withoutActuallyEscaping(paced) { paced in
+            encode { piece in
+                guard failure == nil else { return }
+                do throws(IOError) { try h.write(piece) } catch { failure = error }
+                size += piece.count
+                paced(piece.count)
+            }
         }
-        if let failure { throw failure }
+        if failure == nil && !complete { failure = IOError(path: path, operation: "write (the rows ran out before the segment's row count)", errno: EIO) }
+        if let failure {
+            try? h.close()
+            _ = unlink(tmp)
+            throw failure
+        }
         try h.sync()
         try h.close()
         try FileSystem.rename(tmp, path)

@@ -1,3 +1,4 @@
+import StrataFormat
 import StrataWAL
 import Yams
 
@@ -30,6 +31,19 @@ public struct ServerConfig: Sendable, Equatable {
     /// `storage_full` with `Retry-After` (nothing written) so flushes still have room;
     /// ingest resumes by itself once space is freed. 0: no check.
     public var minFreeDiskBytes = 256 << 20
+    /// Retention: partitions whose end is older than this many seconds are dropped (`30d` in
+    /// text; 0 keeps everything).
+    public var retentionSeconds: Int64 = 30 * 86_400
+    /// Segment bytes kept at most: beyond it the oldest partitions are dropped (never the
+    /// newest). 0: no limit.
+    public var maxDiskBytes = 0
+    /// Background compaction of small segments (`on`/`off`).
+    public var compaction = true
+    /// Compaction writes at most this many bytes per second (0: unthrottled), so merges do
+    /// not starve ingest of disk bandwidth.
+    public var compactionMaxWriteBytesPerSecond = 64 << 20
+    /// Retention and settled-partition compaction run this often (seconds).
+    public var maintenanceIntervalSeconds = 60
     /// Flush the memtable to segments at least this often (seconds) when it holds entries.
     public var flushIntervalSeconds = 300
     /// Syslog over UDP / TCP listen addresses (`host:port`); empty: off.
@@ -57,7 +71,8 @@ public struct ServerConfig: Sendable, Equatable {
 
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
-                              "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "min_free_disk_bytes", "syslog_udp", "syslog_tcp", "syslog_tls", "forward", "auth_tokens", "rate_limit_per_token",
+                              "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "min_free_disk_bytes",
+                              "retention", "max_disk_bytes", "compaction", "compaction_max_write_bytes_per_second", "maintenance_interval_seconds", "syslog_udp", "syslog_tcp", "syslog_tls", "forward", "auth_tokens", "rate_limit_per_token",
                               "tls_cert", "tls_key", "tls_client_ca"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
@@ -97,6 +112,27 @@ public struct ServerConfig: Sendable, Equatable {
                 throw .invalid(origin: origin, key: key, value: value, expected: "a byte count (may end in KiB, MiB or GiB), 0 for no check")
             }
             minFreeDiskBytes = v
+        case "retention":
+            let t = Self.trimmed(value)
+            guard t == "0" || (DurationText.parseNanos(t).map { $0 >= 1_000_000_000 } ?? false) else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "a duration of at least 1s such as 30d, 12h or 90m, or 0 to keep everything")
+            }
+            retentionSeconds = t == "0" ? 0 : DurationText.parseNanos(t)! / 1_000_000_000
+        case "max_disk_bytes", "compaction_max_write_bytes_per_second":
+            guard let v = Self.parseSize(value), v >= 0 else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "a byte count (may end in KiB, MiB or GiB), 0 for no limit")
+            }
+            if key == "max_disk_bytes" { maxDiskBytes = v } else { compactionMaxWriteBytesPerSecond = v }
+        case "compaction":
+            switch Self.trimmed(value).lowercased() {
+            case "on", "true", "yes": compaction = true
+            case "off", "false", "no": compaction = false
+            default: throw .invalid(origin: origin, key: key, value: value, expected: "on or off")
+            }
+        case "maintenance_interval_seconds":
+            let v = try int()
+            guard v <= 86_400 else { throw .invalid(origin: origin, key: key, value: value, expected: "at most 86400 (one day)") }
+            maintenanceIntervalSeconds = v
         case "rate_limit_per_token":
             guard let v = Int(Self.trimmed(value)), v >= 0 else {
                 throw .invalid(origin: origin, key: key, value: value, expected: "requests per second per token, 0 for no limit")

@@ -1,6 +1,7 @@
 import Prometheus
 import StrataEngine
 import StrataIO
+import Synchronization
 
 /// What ingests entries: the label `protocol` of the ingest metrics.
 public enum IngestProtocol: String, CaseIterable, Sendable {
@@ -29,6 +30,12 @@ public final class ServerMetrics: Sendable {
     private let unflushed: Gauge
     private let queryErrors: Counter
     private let tails: Gauge
+    private let compactions: Counter
+    private let compactionBytesWritten: Counter
+    private let retentionPartitions: Counter
+    private let retentionBytes: Counter
+    /// Engine counters already added to the Prometheus counters (they advance by the difference).
+    private let reported = Mutex(MaintenanceStats())
 
     public init() {
         var a = [IngestProtocol: Counter](), r = a, b = a
@@ -57,6 +64,10 @@ public final class ServerMetrics: Sendable {
         diskFree = registry.makeGauge(descriptor: Self.name("disk_free_bytes", "", "Free bytes on the data directory's file system (ingest answers 503 below min_free_disk_bytes)."))
         unflushed = registry.makeGauge(descriptor: Self.name("unflushed_entries", "", "Entries in the WAL and memtable, not yet in segments."))
         tails = registry.makeGauge(descriptor: Self.name("active_tails", "", "Live tail connections open now."))
+        compactions = registry.makeCounter(descriptor: Self.name("compactions", "total", "Segment merges completed."))
+        compactionBytesWritten = registry.makeCounter(descriptor: Self.name("compaction_written_bytes", "total", "Bytes of segments written by compaction."))
+        retentionPartitions = registry.makeCounter(descriptor: Self.name("retention_dropped_partitions", "total", "Partitions dropped by retention (age or disk limit)."))
+        retentionBytes = registry.makeCounter(descriptor: Self.name("retention_dropped_bytes", "total", "Segment bytes dropped by retention."))
     }
 
     /// `strata_<metric>_<unit>` with its HELP text.
@@ -92,6 +103,15 @@ public final class ServerMetrics: Sendable {
         diskBytes.set(Double(m.segments.reduce(0) { $0 + Int($1.sizeInBytes) } + walBytes))
         unflushed.set(Double(engine.unflushedCount))
         if let free = try? FileSystem.availableBytes(engine.options.dataDirectory) { diskFree.set(Double(free)) }
+        let now = engine.maintenanceStats
+        reported.withLock { last in
+            func add(_ c: Counter, _ new: UInt64, _ old: UInt64) { if new > old { c.increment(by: Int64(new - old)) } }
+            add(compactions, now.compactions, last.compactions)
+            add(compactionBytesWritten, now.compactionBytesWritten, last.compactionBytesWritten)
+            add(retentionPartitions, now.retentionDroppedPartitions, last.retentionDroppedPartitions)
+            add(retentionBytes, now.retentionDroppedBytes, last.retentionDroppedBytes)
+            last = now
+        }
         var out = [UInt8]()
         registry.emit(into: &out)
         return out

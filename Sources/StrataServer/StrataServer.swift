@@ -52,6 +52,11 @@ public final class StrataServer: Sendable {
                                     wal: WALOptions(fsync: FsyncPolicy(config.fsync)!, onSync: { metrics.walSynced(nanos: $0) }))
         options.minFreeDiskBytes = UInt64(config.minFreeDiskBytes)
         options.onFlush = { metrics.flushed(entries: $0, nanos: $1) }
+        if config.compaction { options.compaction = CompactionPolicy(maxWriteBytesPerSecond: config.compactionMaxWriteBytesPerSecond) }
+        if config.retentionSeconds > 0 || config.maxDiskBytes > 0 {
+            options.retention = RetentionPolicy(maxAgeNanos: config.retentionSeconds > 0 ? config.retentionSeconds * 1_000_000_000 : nil,
+                                                maxDiskBytes: config.maxDiskBytes > 0 ? UInt64(config.maxDiskBytes) : nil)
+        }
         engine = try Engine(options: options)
         executor = QueryExecutor(engine: engine)
         alerts = try AlertStore(path: config.dataDir + "/alerts.json")
@@ -136,12 +141,27 @@ public final class StrataServer: Sendable {
                 }
             }
         }
+        let maintainer = Task.detached { [engine, config] in
+            // Retention, and compaction of partitions that settled without a flush to trigger it.
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(config.maintenanceIntervalSeconds) * 1_000_000_000)
+                if Task.isCancelled { break }
+                if let policy = engine.options.retention {
+                    do throws(EngineError) { _ = try await Offload.run { () throws(EngineError) in try engine.enforceRetention(policy) } } catch {
+                        FileLog.error("strata: retention failed: \(error)")
+                    }
+                }
+                engine.requestCompaction()
+            }
+        }
         var failure: Error?
         do { try await app.runService() } catch { failure = error }
         for ch in streams { try? await ch.close() }
         sink.drain()
         flusher.cancel()
+        maintainer.cancel()
         _ = await flusher.result
+        _ = await maintainer.result
         do throws(EngineError) { try engine.close() } catch {
             if failure == nil { failure = error }
         }
@@ -392,6 +412,28 @@ public final class StrataServer: Sendable {
 
     // MARK: - Stats
 
+    /// Compaction and retention: settings and what they have done since start.
+    func maintenanceJSON() -> String {
+        let t = engine.maintenanceStats
+        let levels = engine.currentManifest.segments.reduce(into: [UInt8: Int]()) { $0[$1.level, default: 0] += 1 }
+        let byLevel = levels.keys.sorted().map { "\"\($0)\":\(levels[$0]!)" }.joined(separator: ",")
+        var error = "null"
+        if let e = t.lastCompactionError {
+            var out = [UInt8]()
+            LogEntryJSON.appendString(e, to: &out)
+            error = String(decoding: out, as: UTF8.self)
+        }
+        return """
+        {"compaction":\(config.compaction),"compaction_max_write_bytes_per_second":\(config.compactionMaxWriteBytesPerSecond),\
+        "segments_by_level":{\(byLevel)},"compactions":\(t.compactions),"compacted_segments":\(t.compactedInputSegments),\
+        "compaction_bytes_read":\(t.compactionBytesRead),"compaction_bytes_written":\(t.compactionBytesWritten),\
+        "compaction_seconds":\(Double(t.compactionNanos / 1_000_000) / 1000),"last_error":\(error),\
+        "retention_seconds":\(config.retentionSeconds),"max_disk_bytes":\(config.maxDiskBytes),\
+        "retention_dropped_partitions":\(t.retentionDroppedPartitions),"retention_dropped_segments":\(t.retentionDroppedSegments),\
+        "retention_dropped_entries":\(t.retentionDroppedRows),"retention_dropped_bytes":\(t.retentionDroppedBytes)}
+        """
+    }
+
     func statsJSON() -> [UInt8] {
         // One consistent reading: a flush in between cannot count entries twice or not at all.
         let c = engine.census
@@ -415,6 +457,7 @@ public final class StrataServer: Sendable {
         "oldest":\(ts(oldest)),"newest":\(ts(newest)),\
         "ingest":{"accepted_total":\(s.acceptedTotal),"rejected_total":\(s.rejectedTotal),"bytes_total":\(s.bytesTotal),\
         "entries_per_second_1m":\(rate(s.entriesPerSecond)),"bytes_per_second_1m":\(rate(s.bytesPerSecond))},\
+        "maintenance":\(maintenanceJSON()),\
         "uptime_seconds":\((monotonicNanos() - stats.startedMonotonic) / 1_000_000_000)}
 
         """

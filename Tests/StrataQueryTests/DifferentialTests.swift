@@ -68,10 +68,24 @@ import StrataTestSupport
             Self.checkStats(s, window, executor, oracle)
         }
 
-        for s in gen.entryStageQueries() {
+        let stages = gen.entryStageQueries()
+        for s in stages {
             let window = gen.window()
             Self.checkEntryStages(s, window, executor, oracle)
         }
+
+        // Compaction merges the segments of every partition: every answer stays the same.
+        var policy = CompactionPolicy(minSegments: 2)
+        policy.settleNanos = -(1 << 62)
+        let merged = try engine.compactOnce(policy)
+        #expect(!merged.isEmpty)
+        let after = engine.currentManifest.segments
+        #expect(Set(after.map(\.partitionStartNanos)).count == Set(segments.map(\.partitionStartNanos)).count)
+        #expect(after.count == Set(after.map(\.partitionStartNanos)).count, "one segment per partition after a full merge, got \(after.count)")
+        #expect(after.reduce(0) { $0 + $1.rowCount } == segments.reduce(0) { $0 + $1.rowCount })
+        for q in filters { Self.checkSearch(q, gen.window(), executor, oracle) }
+        for s in stats { Self.checkStats(s, gen.window(), executor, oracle) }
+        for s in stages { Self.checkEntryStages(s, gen.window(), executor, oracle) }
         try engine.close()
     }
 

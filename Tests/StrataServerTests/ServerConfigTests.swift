@@ -65,6 +65,18 @@ import Testing
         #expect(c == ServerConfig())
     }
 
+    @Test func retentionDiskLimitAndCompactionSettings() throws {
+        var c = ServerConfig()
+        #expect(c.retentionSeconds == 30 * 86_400 && c.maxDiskBytes == 0 && c.compaction)
+        try c.apply(yaml: "retention: 12h\nmax_disk_bytes: 5GiB\ncompaction: off\n", path: "strata.yaml")
+        #expect(c.retentionSeconds == 12 * 3600 && c.maxDiskBytes == 5 << 30 && !c.compaction)
+        try c.set("retention", "0", from: "--retention")
+        #expect(c.retentionSeconds == 0)
+        for (key, bad) in [("retention", "30"), ("retention", "500ms"), ("compaction", "maybe"), ("max_disk_bytes", "lots")] {
+            #expect(throws: ConfigError.self, "\(key) = \(bad)") { try c.set(key, bad, from: "test") }
+        }
+    }
+
     @Test func sizes() {
         #expect(ServerConfig.parseSize("1024") == 1024)
         #expect(ServerConfig.parseSize("64KiB") == 65536)

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import StrataFormat
+import StrataIO
 import StrataTestSupport
 #if canImport(Glibc)
 import Glibc
@@ -209,6 +211,51 @@ import Glibc
         #expect(try walBytes() == walBefore, "nothing reached the WAL")
         #expect(try json(try c.get("/api/logs?q=*"))["total"] as? Int == 0)
         #expect(try c.get("/health").status == 200, "searches and health still work")
+        #expect(server.stop() == 0)
+    }
+
+    /// Polls `/api/stats` until `done` holds for it (the maintenance it waits for runs on the
+    /// server's timers); records an issue with the last stats after `seconds`.
+    func awaitStats(_ c: HTTPTestClient, seconds: Double = 30, _ what: String, _ done: ([String: Any]) -> Bool) throws -> [String: Any] {
+        let deadline = monotonicNanos() + UInt64(seconds * 1e9)
+        var last = [String: Any]()
+        while monotonicNanos() < deadline {
+            last = try json(try c.get("/api/stats"))
+            if done(last) { return last }
+            usleep(100_000)
+        }
+        Issue.record("timed out waiting for \(what); last stats: \(last)")
+        return last
+    }
+
+    @Test func retentionAndCompactionRunInTheBackgroundAndShowInStatsAndMetrics() throws {
+        let dir = TemporaryDirectory("strata-maintenance")
+        let server = try ServerProcess(dataDir: dir.path + "/data", arguments: ["--retention", "2d"],
+                                       environment: ["STRATA_FLUSH_INTERVAL_SECONDS": "1", "STRATA_MAINTENANCE_INTERVAL_SECONDS": "1"])
+        let c = server.client
+        func post(_ n: Int, ageSeconds: Int64, tag: String) throws {
+            let ts = Timestamp.format(wallClockNanos() - ageSeconds * 1_000_000_000)
+            let body = (0..<n).map { #"{"timestamp":"\#(ts)","message":"\#(tag) \#($0)"}"# }.joined(separator: "\n")
+            let r = try c.post("/api/logs", Array(body.utf8))
+            #expect(r.status == 200, "\(r.status) \(r.text)")
+            _ = try awaitStats(c, "a flush") { ($0["unflushed_entries"] as? Int) == 0 }
+        }
+        // Five days old: past the two-day retention; its partition is dropped once flushed.
+        try post(10, ageSeconds: 5 * 86_400, tag: "ancient")
+        var stats = try awaitStats(c, "retention") { (($0["maintenance"] as? [String: Any])?["retention_dropped_partitions"] as? Int) == 1 }
+        #expect((stats["maintenance"] as? [String: Any])?["retention_dropped_entries"] as? Int == 10)
+        // Four flushes into the current partition make one size tier: merged in the background.
+        for k in 0..<4 { try post(50, ageSeconds: 0, tag: "fresh\(k)") }
+        stats = try awaitStats(c, "a compaction") { (($0["maintenance"] as? [String: Any])?["compactions"] as? Int ?? 0) >= 1 }
+        let m = stats["maintenance"] as? [String: Any] ?? [:]
+        #expect((m["compacted_segments"] as? Int ?? 0) >= 4)
+        #expect((m["compaction_bytes_written"] as? Int ?? 0) > 0)
+        #expect(stats["entries"] as? Int == 200)
+        #expect(try json(try c.get("/api/logs?q=ancient"))["total"] as? Int == 0)
+        #expect(try json(try c.get("/api/logs?q=fresh2&limit=100"))["total"] as? Int == 50)
+        let metrics = try c.get("/metrics").text
+        #expect(metrics.contains("strata_retention_dropped_partitions_total 1"), "\(metrics)")
+        #expect(metrics.contains("strata_compactions_total"))
         #expect(server.stop() == 0)
     }
 

@@ -29,13 +29,16 @@ public final class ServerProcess {
     }
 
     /// The `strata` binary next to the test bundle's build products.
-    public static var binaryPath: String {
+    public static var binaryPath: String { binaryPath(named: "strata") }
+
+    /// A binary of this package (`strata`, `segtool`) among the build products.
+    public static func binaryPath(named name: String) -> String {
         let root = packageRootPath()
         for config in ["debug", "release"] {
-            let p = root + "/.build/\(config)/strata"
+            let p = root + "/.build/\(config)/" + name
             if access(p, X_OK) == 0 { return p }
         }
-        return root + "/.build/debug/strata"
+        return root + "/.build/debug/" + name
     }
 
     /// Starts `strata serve --data-dir DIR --http 127.0.0.1:0 EXTRA…` with `environment` added.

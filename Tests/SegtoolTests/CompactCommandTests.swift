@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import StrataEngine
+import StrataFormat
+import StrataIO
+import StrataSegment
+import StrataTestSupport
+import StrataWAL
+@testable import SegtoolCommands
+
+/// `segtool compact` as a process: killed with SIGKILL at every step of a compaction, the
+/// data directory must come back with either the old or the new segments of each partition,
+/// never both or neither, and every entry exactly once.
+@Suite struct CompactCommandTests {
+    static let hour: Int64 = 3_600_000_000_000
+    static let base: Int64 = 1_764_374_400_000_000_000
+
+    func fragmented() throws -> (TemporaryDirectory, [LogEntry]) {
+        let dir = TemporaryDirectory()
+        let engine = try Engine(options: EngineOptions(dataDirectory: dir.path, wal: WALOptions(fsync: .interval(milliseconds: 1000)),
+                                                       segment: SegmentWriterOptions(rowsPerBlock: 128, bloomMinRows: 0)))
+        var rng = SeededRandom(seed: 77)
+        for _ in 0..<4 {
+            var batch = [LogEntry]()
+            for h in 0..<2 { batch += randomEntries(count: 400, rng: &rng, baseNanos: Self.base + Int64(h) * Self.hour) }
+            try engine.append(batch)
+            try engine.flush()
+        }
+        try engine.close()
+        return (dir, try entries(dir))
+    }
+
+    func entries(_ dir: TemporaryDirectory) throws -> [LogEntry] {
+        let engine = try Engine(options: EngineOptions(dataDirectory: dir.path), readOnly: true)
+        let snap = engine.snapshot()
+        var all = [LogEntry]()
+        for s in snap.segments { all += try snap.reader(for: s).allEntries() }
+        return all.sorted { ($0.timestampNanos, $0.sequence) < ($1.timestampNanos, $1.sequence) }
+    }
+
+    func manifest(_ dir: TemporaryDirectory) throws -> Manifest { try DataDirectoryWalker.readManifest(dir.path + "/MANIFEST") }
+
+    /// Runs `segtool ARGS`; returns the termination reason, status and output.
+    func segtool(_ args: [String], environment: [String: String] = [:]) throws -> (Process.TerminationReason, Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath(named: "segtool"))
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationReason, p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(arguments: CompactionStep.allCases)
+    func aKillAtAnyStepLeavesTheOldOrTheNewSegments(step: CompactionStep) throws {
+        let (dir, before) = try fragmented()
+        defer { dir.remove() }
+        let old = try manifest(dir).segments
+        let (reason, status, output) = try segtool(["compact", "--all", dir.path], environment: ["STRATA_TEST_KILL_AT_COMPACTION_STEP": step.rawValue])
+        #expect(reason == .uncaughtSignal && status == SIGKILL, "segtool should die at \(step.rawValue): \(reason) \(status)\n\(output)")
+
+        // Reopening removes what the crash left unlisted; each partition is all-old or merged.
+        let engine = try Engine(options: EngineOptions(dataDirectory: dir.path))
+        try engine.close()
+        let now = try manifest(dir).segments
+        for start in Set(old.map(\.partitionStartNanos)) {
+            let o = old.filter { $0.partitionStartNanos == start }.map(\.id)
+            let n = now.filter { $0.partitionStartNanos == start }
+            #expect(n.map(\.id) == o || (n.count == 1 && n[0].level == 1 && !o.contains(n[0].id)),
+                    "partition \(start) after a kill at \(step.rawValue): \(n.map(\.id)), was \(o)")
+        }
+        #expect(try entries(dir) == before)
+        let findings = Verifier.verify(path: dir.path) { _ in }
+        #expect(findings.isEmpty, "\(findings)")
+
+        // The interrupted work completes on the next run.
+        let (_, again, log) = try segtool(["compact", "--all", dir.path])
+        #expect(again == 0, "\(log)")
+        #expect(try manifest(dir).segments.count == 2)
+        #expect(try entries(dir) == before)
+    }
+
+    @Test func dryRunPrintsThePlanAndChangesNothing() throws {
+        let (dir, _) = try fragmented()
+        defer { dir.remove() }
+        let m = try manifest(dir)
+        let (_, status, output) = try segtool(["compact", "--dry-run", "--all", dir.path])
+        #expect(status == 0)
+        #expect(output.contains("plan: partition") && output.contains("merge 4 segments"), "\(output)")
+        #expect(try manifest(dir) == m)
+        let (_, bad, message) = try segtool(["compact", "--settle", "soon", dir.path])
+        #expect(bad != 0 && message.contains("--settle"), "\(message)")
+    }
+}
