@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "StrataParseTests", dependencies: ["StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine", "StrataQuery", "StrataParse", "StrataTestSupport"]),
         .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
-        .testTarget(name: "StrataServerTests", dependencies: ["StrataServer", "StrataEngine", "StrataTestSupport"]),
+        .testTarget(name: "StrataServerTests", dependencies: ["StrataServer", "StrataEngine", "StrataQuery", "StrataTestSupport"]),
         .testTarget(name: "StrataReceiversTests", dependencies: ["StrataReceivers", "StrataParse", "StrataTestSupport"]),
         .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
     ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import StrataEngine
 import StrataFormat
 import StrataIO
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,8 +38,11 @@ struct CompactCommand: ParsableCommand {
     @Option(help: "Rows per merged segment at most.")
     var maxOutputRows = 8_000_000
 
-    @Option(help: "Write at most this many MB/s (0: unthrottled).")
+    @Option(help: "Write at most this many MB/s per merge (0: unthrottled).")
     var maxWriteMBPerS = 0
+
+    @Option(help: "Merges run at once (each on its own partition; default: the number of cores).")
+    var jobs = 0
 
     func run() throws {
         guard let settleNanos = DurationText.parseNanos(settle) else {
@@ -66,13 +70,31 @@ struct CompactCommand: ParsableCommand {
         for task in plan { print((dryRun ? "plan: " : "merge: ") + task.description) }
         guard !dryRun, !plan.isEmpty else { return }
         let t0 = monotonicNanos()
-        var read: UInt64 = 0, written: UInt64 = 0
-        for task in plan {
-            let r = try engine.compact(task, policy: policy)
-            read += task.bytes
-            written += r.output.sizeInBytes
-            print("done: segment \(r.output.id) (\(r.output.rowCount) rows, \(r.output.sizeInBytes) bytes) in \(formatMillis(r.nanos)) ms")
+        let workers = jobs > 0 ? jobs : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let outcomes = Outcomes(count: plan.count)
+        let fixedPolicy = policy
+        DispatchQueue.concurrentPerform(iterations: min(max(workers, 1), plan.count)) { worker in
+            // Worker w takes tasks w, w + workers, …: partitions are independent.
+            for i in stride(from: worker, to: plan.count, by: max(workers, 1)) {
+                do throws(EngineError) { outcomes.set(i, .success(try engine.compact(plan[i], policy: fixedPolicy))) } catch { outcomes.set(i, .failure(error)) }
+            }
         }
+        var read: UInt64 = 0, written: UInt64 = 0
+        var failure: EngineError?
+        for (task, outcome) in zip(plan, outcomes.all) {
+            switch outcome {
+            case .success(let r):
+                read += task.bytes
+                written += r.output.sizeInBytes
+                print("done: segment \(r.output.id) (\(r.output.rowCount) rows, \(r.output.sizeInBytes) bytes) in \(formatMillis(r.nanos)) ms")
+            case .failure(let e):
+                print("failed: \(task.description): \(e)")
+                failure = failure ?? e
+            case nil:
+                break
+            }
+        }
+        if let failure { throw failure }
         let seconds = Double(monotonicNanos() - t0) / 1e9
         let after = engine.currentManifest.segments
         print("segments: \(after.count), \(after.reduce(0) { $0 + $1.sizeInBytes }) bytes; read \(read) bytes, wrote \(written) bytes in \(formatMillis(UInt64(seconds * 1e9))) ms (\(formatRate(Double(read) / 1e6 / max(seconds, 1e-9))) MB/s of input)")
@@ -84,4 +106,13 @@ struct CompactCommand: ParsableCommand {
         let scaled = (v * 10).rounded() / 10
         return String(scaled)
     }
+}
+
+/// Results of merges run in parallel, by task index.
+private final class Outcomes: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var results: [Result<CompactionResult, EngineError>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<CompactionResult, EngineError>) { lock.withLock { results[i] = r } }
+    var all: [Result<CompactionResult, EngineError>?] { lock.withLock { results } }
 }

@@ -42,17 +42,7 @@ import StrataWAL
 
     /// Runs `segtool ARGS`; returns the termination reason, status and output.
     func segtool(_ args: [String], environment: [String: String] = [:]) throws -> (Process.TerminationReason, Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath(named: "segtool"))
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationReason, p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runBinary("segtool", args, environment: environment)
     }
 
     @Test(arguments: CompactionStep.allCases)

@@ -121,3 +121,19 @@ public final class ServerProcess {
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
 }
+
+/// Runs one of this package's binaries (`strata`, `segtool`) to completion: how it ended, its
+/// status (the signal number when killed) and its combined output.
+public func runBinary(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (reason: Process.TerminationReason, status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: ServerProcess.binaryPath(named: name))
+    p.arguments = arguments
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationReason, p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
