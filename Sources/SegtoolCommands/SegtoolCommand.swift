@@ -5,7 +5,7 @@ public struct SegtoolCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "segtool",
         abstract: "Inspect, verify, dump and compact Strata segments, WAL files and data directories.",
-        subcommands: [InspectCommand.self, VerifyCommand.self, DumpCommand.self, CompactCommand.self])
+        subcommands: [InspectCommand.self, VerifyCommand.self, DumpCommand.self, CompactCommand.self, ArchiveCommand.self])
 
     public init() {}
 }

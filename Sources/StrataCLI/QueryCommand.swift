@@ -35,6 +35,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Run the query this many times in-process and print the latency median and p95 to stderr (benchmarking).")
     var `repeat`: Int = 1
 
+    @Option(help: "The archive directory of --data-dir (segtool archive / archive_dir), to search archived partitions too.")
+    var archiveDir: String?
+
     @Option(help: "Ask a running server (e.g. http://127.0.0.1:8080) instead of opening --data-dir.")
     var server: String?
 
@@ -60,7 +63,16 @@ struct QueryCommand: ParsableCommand {
         guard FileSystem.exists(data.dataDir + "/MANIFEST") else {
             throw ValidationError("\(data.dataDir) is not a Strata data directory (no MANIFEST)")
         }
-        let engine = try Engine(options: EngineOptions(dataDirectory: data.dataDir), readOnly: true)
+        var options = EngineOptions(dataDirectory: data.dataDir)
+        // A read-only run fetches archive segments into a private temporary cache.
+        let cacheDir = "/tmp/strata-query-archive-cache-\(getpid())"
+        if let archiveDir {
+            var a = ArchiveOptions(store: try LocalDirectoryStore(root: archiveDir))
+            a.cacheDirectory = cacheDir
+            options.archive = a
+        }
+        defer { if archiveDir != nil { _ = try? FileSystem.listDirectory(cacheDir).map { try? FileSystem.removeFile(cacheDir + "/" + $0) }; _ = rmdir(cacheDir) } }
+        let engine = try Engine(options: options, readOnly: true)
         let executor = QueryExecutor(engine: engine)
         var before: LogID? = nil
         if let cursor {

@@ -110,22 +110,7 @@ public enum Backup {
         return false
     }
 
-    /// Copies `from` to `to` (fsynced); returns the bytes copied.
-    private static func copy(_ from: String, _ to: String) throws(IOError) -> Int {
-        let src = try FileHandle(path: from, flags: O_RDONLY)
-        let dst = try FileHandle(path: to, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        var offset = 0
-        let size = try src.size()
-        while offset < size {
-            let chunk = try src.read(at: offset, count: min(1 << 20, size - offset))
-            if chunk.isEmpty { break }
-            try dst.write(chunk)
-            offset += chunk.count
-        }
-        try dst.sync()
-        try dst.close()
-        return offset
-    }
+    private static func copy(_ from: String, _ to: String) throws(IOError) -> Int { try FileSystem.copyFile(from, to: to) }
 
     private static func removeTree(_ path: String) throws(IOError) {
         if FileSystem.isDirectory(path) {

@@ -204,8 +204,17 @@ extension Engine {
             m.segments.removeAll { drop.contains($0.partitionStartNanos) }
             return removed
         }
-        recordRetention(dropped)
-        return dropped
+        var archived = [SegmentRecord]()
+        if options.archive != nil, let age = policy.maxAgeNanos {
+            let duration = currentManifest.partitionDurationNanos
+            archived = try withLockedArchive { (m: inout Manifest) throws(EngineError) -> [SegmentRecord] in
+                let old = m.segments.filter { $0.partitionStartNanos &+ duration <= nowNanos &- age }
+                m.segments.removeAll { $0.partitionStartNanos &+ duration <= nowNanos &- age }
+                return old
+            }
+        }
+        recordRetention(dropped + archived)
+        return dropped + archived
     }
 }
 

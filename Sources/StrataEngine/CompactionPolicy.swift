@@ -91,6 +91,9 @@ public struct MaintenanceStats: Sendable, Equatable {
     public var retentionDroppedSegments: UInt64 = 0
     public var retentionDroppedRows: UInt64 = 0
     public var retentionDroppedBytes: UInt64 = 0
+    public var archivedPartitions: UInt64 = 0
+    public var archiveBytesRead: UInt64 = 0
+    public var archiveBytesWritten: UInt64 = 0
 
     public init() {}
 }

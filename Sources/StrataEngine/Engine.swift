@@ -41,7 +41,9 @@ public final class Engine: @unchecked Sendable {
     private var pins: [UInt64: Int] = [:]
     /// Files of segments dropped from the manifest at a generation, deleted once no snapshot
     /// of an older generation remains (such a snapshot may still open them).
-    private var retired: [(generation: UInt64, paths: [String])] = []
+    private var retired: [(generation: UInt64, paths: [String], keys: [String])] = []
+    /// The archive tier's manifest (segments tiered `.archive`; empty without an archive).
+    private var archive: Manifest
     private var isClosed = false
     /// Set by `close`: a running compaction stops at its next block.
     let stopCompaction = Atomic<Bool>(false)
@@ -49,6 +51,18 @@ public final class Engine: @unchecked Sendable {
     /// Whether a compaction pass is queued or running (passes do not pile up).
     private var compactionPending = false
     private var maintenance = MaintenanceStats()
+    private var cache: ArchiveCache?
+
+    /// The local cache of archive segments (created on first use).
+    func archiveCache() throws(IOError) -> ArchiveCache {
+        guard let a = options.archive else { throw IOError(path: options.dataDirectory, operation: "read archive segment (no archive configured)", errno: ENOENT) }
+        lock.lock()
+        defer { lock.unlock() }
+        if let cache { return cache }
+        let c = try ArchiveCache(directory: a.cacheDirectory ?? options.dataDirectory + "/archive-cache", store: a.store, limitBytes: a.cacheBytes)
+        cache = c
+        return c
+    }
     /// Damage found in the WAL at open (already truncated unless read-only).
     public private(set) var walDamage: [WALReader.Damage] = []
 
@@ -94,6 +108,20 @@ public final class Engine: @unchecked Sendable {
                 do throws(IOError) { try FileSystem.writeAtomically(manifest.encode(), to: dir + "/MANIFEST") } catch { throw .io(error) }
             }
         }
+        archive = Manifest(partitionDurationNanos: manifest.partitionDurationNanos)
+        if let a = options.archive {
+            let stored: [UInt8]?
+            do throws(IOError) { stored = try a.store.read("MANIFEST") } catch { throw .io(error) }
+            if let bytes = stored {
+                do throws(FormatError) {
+                    archive = try withBytes(bytes) { (p: UnsafeRawBufferPointer) throws(FormatError) -> Manifest in try Manifest.decode(from: p) }
+                } catch { throw .format(error.inFile(a.store.location + "/MANIFEST")) }
+                for i in archive.segments.indices { archive.segments[i].tier = .archive }
+            } else if !readOnly {
+                // A new archive starts as an empty data directory of its own.
+                do throws(IOError) { try a.store.put("MANIFEST", bytes: archive.encode()) } catch { throw .io(error) }
+            }
+        }
         memtable = Memtable(partitionDurationNanos: manifest.partitionDurationNanos)
         // Replay: every WAL entry not yet in a segment goes back into the memtable.
         let replay: WALReader.Replay
@@ -112,8 +140,17 @@ public final class Engine: @unchecked Sendable {
                 wal = try WALWriter(directory: dir + "/wal", fileNumber: replay.lastFileNumber + 1, options: options.wal)
             } catch { throw .io(error) }
         }
-        lastAllocatedID = manifest.nextSegmentID &- 1
-        if !readOnly { removeUnlistedSegmentFiles() }
+        lastAllocatedID = max(manifest.nextSegmentID, archive.nextSegmentID) &- 1
+        if !readOnly {
+            removeUnlistedSegmentFiles()
+            if options.archive != nil {
+                // A crash mid-archive: hot segments the archive already covers, objects never
+                // published, a local copy never stored.
+                try dropCoveredHotSegments()
+                try collectArchiveGarbage()
+                for name in (try? FileSystem.listDirectory(dir + "/archive-staging")) ?? [] { try? FileSystem.removeFile(dir + "/archive-staging/" + name) }
+            }
+        }
     }
 
     /// Partition duration in force for this directory (from the manifest).
@@ -366,6 +403,14 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    func recordArchive(_ r: ArchiveResult) {
+        lock.withLock {
+            maintenance.archivedPartitions += 1
+            maintenance.archiveBytesRead += r.inputs.reduce(0) { $0 + $1.sizeInBytes }
+            maintenance.archiveBytesWritten += r.output.sizeInBytes
+        }
+    }
+
     func noteMaintenanceError(_ message: String) { lock.withLock { maintenance.lastCompactionError = message } }
 
     /// True if this call marked a pass pending (false: one is already queued or running).
@@ -379,10 +424,51 @@ public final class Engine: @unchecked Sendable {
 
     func clearCompactionPending() { lock.withLock { compactionPending = false } }
 
+    /// Segments a snapshot of everything would list now (both tiers).
+    public var searchableSegmentCount: Int { lock.withLock { Self.visible(hot: manifest.segments, archive: archive.segments).count } }
+
+    /// The archive tier's segments now.
+    public var archiveSegments: [SegmentRecord] { lock.withLock { archive.segments } }
+
+    /// Applies `change` to the archive manifest, stores it (generation bumped), and retires
+    /// the objects of the records `change` returns. Caller must not hold the engine lock.
+    func withLockedArchive(_ change: (inout Manifest) throws(EngineError) -> [SegmentRecord]) throws(EngineError) -> [SegmentRecord] {
+        guard let a = options.archive else { throw .failed("no archive is configured") }
+        lock.lock()
+        defer { lock.unlock() }
+        var next = archive
+        let removed = try change(&next)
+        if next == archive { return [] }
+        next.generation = archive.generation &+ 1
+        next.nextSegmentID = max(next.nextSegmentID, (next.segments.map(\.id).max() ?? 0) &+ 1)
+        // MAN-8 holds for the archive too: every record's sequences are at or below these.
+        next.flushedSequence = max(next.flushedSequence, next.segments.map(\.maxSequence).max() ?? 0)
+        next.nextSequence = max(next.nextSequence, next.flushedSequence &+ 1)
+        do throws(IOError) { try a.store.put("MANIFEST", bytes: next.encode()) } catch { throw .io(error) }
+        archive = next
+        for r in removed { readers[r.id] = nil }
+        // Archive objects are retired against the hot generation: snapshots pin that one.
+        if !removed.isEmpty { retired.append((manifest.generation &+ 1, [], removed.map(\.path))) }
+        deleteRetiredLocked()
+        return removed
+    }
+
+    /// What a snapshot reads: hot segments, except those an archive segment of their partition
+    /// already covers (a crash between the archive's and the hot manifest's publication, or
+    /// a restore in progress), and every archive segment. Flushes publish sequences in
+    /// increasing order, so a hot segment whose sequences are all at or below an archive
+    /// segment's maximum in its partition was among that archive segment's inputs.
+    static func visible(hot: [SegmentRecord], archive: [SegmentRecord]) -> [SegmentRecord] {
+        guard !archive.isEmpty else { return hot }
+        var covered = [Int64: UInt64]()
+        for a in archive { covered[a.partitionStartNanos] = max(covered[a.partitionStartNanos] ?? 0, a.maxSequence) }
+        return hot.filter { s in covered[s.partitionStartNanos].map { s.maxSequence > $0 } ?? true } + archive
+    }
+
     /// A fresh segment id (engine lock not held).
     func allocateSegmentID() -> UInt64 {
         lock.withLock {
-            lastAllocatedID = max(lastAllocatedID, manifest.nextSegmentID &- 1) &+ 1
+            lastAllocatedID = max(lastAllocatedID, manifest.nextSegmentID &- 1, archive.nextSegmentID &- 1) &+ 1
             return lastAllocatedID
         }
     }
@@ -414,7 +500,7 @@ public final class Engine: @unchecked Sendable {
         try FileSystem.writeAtomically(next.encode(), to: manifestPath)
         manifest = next
         for r in removed { readers[r.id] = nil }
-        if !removed.isEmpty { retired.append((next.generation, removed.map { options.dataDirectory + "/" + $0.path })) }
+        if !removed.isEmpty { retired.append((next.generation, removed.map { options.dataDirectory + "/" + $0.path }, [])) }
         deleteRetiredLocked()
     }
 
@@ -429,6 +515,7 @@ public final class Engine: @unchecked Sendable {
                 try? FileSystem.removeFile(path)
                 dirs.insert(FileSystem.parent(of: path))
             }
+            for key in item.keys { try? options.archive?.store.delete(key) }
             return true
         }
         for d in dirs {
@@ -500,7 +587,8 @@ public final class Engine: @unchecked Sendable {
     public func snapshot(fromNanos: Int64 = .min, toNanos: Int64 = .max) -> Snapshot {
         lock.lock()
         defer { lock.unlock() }
-        let segs = manifest.segments.filter { $0.maxTimestampNanos >= fromNanos && $0.minTimestampNanos <= toNanos }
+        let segs = Self.visible(hot: manifest.segments, archive: archive.segments)
+            .filter { $0.maxTimestampNanos >= fromNanos && $0.minTimestampNanos <= toNanos }
         var mem = [LogEntry]()
         for table in flushing + [memtable] {
             for (start, entries) in table.partitions where start <= toNanos && start &+ manifest.partitionDurationNanos > fromNanos {
@@ -515,10 +603,17 @@ public final class Engine: @unchecked Sendable {
         lock.lock()
         if let r = readers[record.id] { lock.unlock(); return r }
         lock.unlock()
-        let r = try SegmentReader(path: options.dataDirectory + "/" + record.path)
+        let path: String
+        if record.tier == .archive {
+            do throws(IOError) { path = try archiveCache().fetch(record) } catch { throw .io(error) }
+        } else {
+            path = options.dataDirectory + "/" + record.path
+        }
+        let r = try SegmentReader(path: path)
         lock.withLock {
-            // A segment compacted away meanwhile is read by its snapshot, not cached.
-            if manifest.segments.contains(where: { $0.id == record.id }) { readers[record.id] = r }
+            // A segment compacted or archived away meanwhile is read by its snapshot, not cached.
+            let live = record.tier == .archive ? archive.segments : manifest.segments
+            if live.contains(where: { $0.id == record.id }) { readers[record.id] = r }
         }
         return r
     }

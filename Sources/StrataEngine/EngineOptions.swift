@@ -22,6 +22,8 @@ public struct EngineOptions: Sendable {
     /// Retention: partitions past the age limit, or the oldest beyond the disk limit, are
     /// dropped by `enforceRetention` (which the server runs periodically). nil: keep all.
     public var retention: RetentionPolicy?
+    /// The cold tier (nil: none). See `Engine.archiveOnce`.
+    public var archive: ArchiveOptions?
     /// Called after each successful flush with the entries written and its duration in
     /// nanoseconds (for metrics).
     public var onFlush: (@Sendable (_ entries: Int, _ nanos: UInt64) -> Void)?

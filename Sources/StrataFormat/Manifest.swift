@@ -13,6 +13,8 @@ public struct SegmentRecord: Equatable, Sendable {
     public var sizeInBytes: UInt64
     /// Compaction level: 0 for a flushed segment, n + 1 for the merge of level-n segments.
     public var level: UInt8
+    /// Which tier lists the segment (not stored: a record's tier is the manifest it is in).
+    public var tier: SegmentTier = .hot
 
     public init(id: UInt64, path: String, partitionStartNanos: Int64, minTimestampNanos: Int64, maxTimestampNanos: Int64,
                 minSequence: UInt64, maxSequence: UInt64, rowCount: UInt64, sizeInBytes: UInt64, level: UInt8) {
@@ -27,6 +29,12 @@ public struct SegmentRecord: Equatable, Sendable {
         self.sizeInBytes = sizeInBytes
         self.level = level
     }
+}
+
+/// The tier of a segment: the data directory (`hot`) or the archive's object store, where
+/// `path` is an object key (see `format-spec/manifest.md#archive`).
+public enum SegmentTier: Sendable, Equatable {
+    case hot, archive
 }
 
 /// The manifest: the single source of truth for which segments are live.

@@ -65,6 +65,26 @@ public enum FileSystem {
         try h.sync()
     }
 
+    /// Copies the file `from` to `to` (created or truncated), fsynced; returns the bytes copied.
+    /// Not atomic: callers copy to a temporary name and rename.
+    @discardableResult
+    public static func copyFile(_ from: String, to: String) throws(IOError) -> Int {
+        let src = try FileHandle(path: from, flags: O_RDONLY)
+        let dst = try FileHandle(path: to, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        var offset = 0
+        let size = try src.size()
+        while offset < size {
+            let chunk = try src.read(at: offset, count: min(1 << 20, size - offset))
+            if chunk.isEmpty { break }
+            try dst.write(chunk)
+            offset += chunk.count
+        }
+        try dst.sync()
+        try dst.close()
+        try src.close()
+        return offset
+    }
+
     /// Writes `bytes` to `path` atomically and durably (temp, fsync, rename, fsync dir).
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(IOError) {
         let tmp = path + ".tmp"

@@ -309,7 +309,8 @@ public struct QueryExecutor: Sendable {
         var heldMessages = [Int: [Int: MessageBlock]]()
         for (t, p) in partials.enumerated() where !p.messageBlocks.isEmpty { heldMessages[t] = p.messageBlocks }
         result.segmentsScanned = readers.count
-        result.segmentsSkipped = engine.currentManifest.segments.count - snap.segments.count
+        // Segments of both tiers that the time range ruled out.
+        result.segmentsSkipped = max(0, engine.searchableSegmentCount - snap.segments.count)
         result.partitionsScanned = Set(snap.segments.map(\.partitionStartNanos)).count
 
         if let aggregator, let stats {

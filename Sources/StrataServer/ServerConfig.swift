@@ -42,6 +42,12 @@ public struct ServerConfig: Sendable, Equatable {
     /// Compaction writes at most this many bytes per second (0: unthrottled), so merges do
     /// not starve ingest of disk bandwidth.
     public var compactionMaxWriteBytesPerSecond = 64 << 20
+    /// The archive tier's directory (an object store in a local directory); empty: no archive.
+    public var archiveDir = ""
+    /// Partitions whose end is older than this many seconds move to the archive (`7d`).
+    public var archiveAfterSeconds: Int64 = 7 * 86_400
+    /// Local cache of archive segments fetched for queries, at most this many bytes.
+    public var archiveCacheBytes = 1 << 30
     /// Retention and settled-partition compaction run this often (seconds).
     public var maintenanceIntervalSeconds = 60
     /// Flush the memtable to segments at least this often (seconds) when it holds entries.
@@ -72,7 +78,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
                               "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "min_free_disk_bytes",
-                              "retention", "max_disk_bytes", "compaction", "compaction_max_write_bytes_per_second", "maintenance_interval_seconds", "syslog_udp", "syslog_tcp", "syslog_tls", "forward", "auth_tokens", "rate_limit_per_token",
+                              "retention", "max_disk_bytes", "compaction", "compaction_max_write_bytes_per_second", "maintenance_interval_seconds",
+                              "archive_dir", "archive_after", "archive_cache_bytes", "syslog_udp", "syslog_tcp", "syslog_tls", "forward", "auth_tokens", "rate_limit_per_token",
                               "tls_cert", "tls_key", "tls_client_ca"]
 
     /// Applies one setting given as text (from YAML, the environment or a flag).
@@ -123,6 +130,13 @@ public struct ServerConfig: Sendable, Equatable {
                 throw .invalid(origin: origin, key: key, value: value, expected: "a byte count (may end in KiB, MiB or GiB), 0 for no limit")
             }
             if key == "max_disk_bytes" { maxDiskBytes = v } else { compactionMaxWriteBytesPerSecond = v }
+        case "archive_dir": archiveDir = value
+        case "archive_after":
+            guard let v = DurationText.parseNanos(Self.trimmed(value)), v >= 1_000_000_000 else {
+                throw .invalid(origin: origin, key: key, value: value, expected: "a duration of at least 1s such as 7d or 12h")
+            }
+            archiveAfterSeconds = v / 1_000_000_000
+        case "archive_cache_bytes": archiveCacheBytes = try int()
         case "compaction":
             switch Self.trimmed(value).lowercased() {
             case "on", "true", "yes": compaction = true

@@ -52,6 +52,10 @@ public final class StrataServer: Sendable {
                                     wal: WALOptions(fsync: FsyncPolicy(config.fsync)!, onSync: { metrics.walSynced(nanos: $0) }))
         options.minFreeDiskBytes = UInt64(config.minFreeDiskBytes)
         options.onFlush = { metrics.flushed(entries: $0, nanos: $1) }
+        if !config.archiveDir.isEmpty {
+            options.archive = ArchiveOptions(store: try LocalDirectoryStore(root: config.archiveDir),
+                                             afterNanos: config.archiveAfterSeconds * 1_000_000_000, cacheBytes: config.archiveCacheBytes)
+        }
         if config.compaction { options.compaction = CompactionPolicy(maxWriteBytesPerSecond: config.compactionMaxWriteBytesPerSecond) }
         if config.retentionSeconds > 0 || config.maxDiskBytes > 0 {
             options.retention = RetentionPolicy(maxAgeNanos: config.retentionSeconds > 0 ? config.retentionSeconds * 1_000_000_000 : nil,
@@ -149,6 +153,11 @@ public final class StrataServer: Sendable {
                 if let policy = engine.options.retention {
                     do throws(EngineError) { _ = try await Offload.run { () throws(EngineError) in try engine.enforceRetention(policy) } } catch {
                         FileLog.error("strata: retention failed: \(error)")
+                    }
+                }
+                if engine.options.archive != nil {
+                    do throws(EngineError) { _ = try await Offload.run { () throws(EngineError) in try engine.archiveOnce() } } catch {
+                        FileLog.error("strata: archiving failed: \(error)")
                     }
                 }
                 engine.requestCompaction()
@@ -412,6 +421,19 @@ public final class StrataServer: Sendable {
 
     // MARK: - Stats
 
+    /// The archive tier: where, what it holds, what was moved since start.
+    func archiveJSON(_ t: MaintenanceStats) -> String {
+        let segs = engine.archiveSegments
+        var location = [UInt8]()
+        LogEntryJSON.appendString(config.archiveDir, to: &location)
+        return """
+        {"dir":\(String(decoding: location, as: UTF8.self)),"after_seconds":\(config.archiveAfterSeconds),\
+        "partitions":\(Set(segs.map(\.partitionStartNanos)).count),"segments":\(segs.count),\
+        "entries":\(segs.reduce(0) { $0 + $1.rowCount }),"bytes":\(segs.reduce(0) { $0 + $1.sizeInBytes }),\
+        "archived_partitions":\(t.archivedPartitions),"bytes_read":\(t.archiveBytesRead),"bytes_written":\(t.archiveBytesWritten)}
+        """
+    }
+
     /// Compaction and retention: settings and what they have done since start.
     func maintenanceJSON() -> String {
         let t = engine.maintenanceStats
@@ -430,7 +452,8 @@ public final class StrataServer: Sendable {
         "compaction_seconds":\(Double(t.compactionNanos / 1_000_000) / 1000),"last_error":\(error),\
         "retention_seconds":\(config.retentionSeconds),"max_disk_bytes":\(config.maxDiskBytes),\
         "retention_dropped_partitions":\(t.retentionDroppedPartitions),"retention_dropped_segments":\(t.retentionDroppedSegments),\
-        "retention_dropped_entries":\(t.retentionDroppedRows),"retention_dropped_bytes":\(t.retentionDroppedBytes)}
+        "retention_dropped_entries":\(t.retentionDroppedRows),"retention_dropped_bytes":\(t.retentionDroppedBytes),\
+        "archive":\(config.archiveDir.isEmpty ? "null" : archiveJSON(t))}
         """
     }
 
@@ -441,6 +464,7 @@ public final class StrataServer: Sendable {
         let unflushed = c.unflushed
         let segmentRows = m.segments.reduce(0) { $0 + Int($1.rowCount) }
         let segmentBytes = m.segments.reduce(0) { $0 + Int($1.sizeInBytes) }
+        let archiveRows = engine.archiveSegments.reduce(0) { $0 + Int($1.rowCount) }
         let walBytes = walBytes()
         let diskFree = (try? FileSystem.availableBytes(config.dataDir)).map(String.init) ?? "null"
         let partitions = Set(m.segments.map(\.partitionStartNanos)).union(c.unflushedPartitions).count
@@ -450,7 +474,7 @@ public final class StrataServer: Sendable {
         func ts(_ v: Int64?) -> String { v.map { "\"\(Timestamp.format($0))\"" } ?? "null" }
         func rate(_ v: Double) -> String { String((v * 10).rounded() / 10) }
         let text = """
-        {"entries":\(segmentRows + unflushed),"segment_entries":\(segmentRows),"unflushed_entries":\(unflushed),\
+        {"entries":\(segmentRows + unflushed + archiveRows),"segment_entries":\(segmentRows),"unflushed_entries":\(unflushed),\
         "segments":\(m.segments.count),"partitions":\(partitions),\
         "bytes":{"segments":\(segmentBytes),"wal":\(walBytes),"total":\(segmentBytes + walBytes),\
         "disk_free":\(diskFree),"disk_reserve":\(config.minFreeDiskBytes)},\

@@ -74,6 +74,48 @@ import StrataWAL
         #expect(try entries(dir) == before)
     }
 
+    func archiveEngine(_ dir: TemporaryDirectory, readOnly: Bool = false) throws -> Engine {
+        var o = EngineOptions(dataDirectory: dir.path)
+        o.archive = ArchiveOptions(store: try LocalDirectoryStore(root: dir.path + "-archive"), afterNanos: Self.hour)
+        return try Engine(options: o, readOnly: readOnly)
+    }
+
+    func entriesWithArchive(_ dir: TemporaryDirectory) throws -> [LogEntry] {
+        let engine = try archiveEngine(dir, readOnly: true)
+        let snap = engine.snapshot()
+        var all = [LogEntry]()
+        for s in snap.segments { all += try snap.reader(for: s).allEntries() }
+        return all.sorted { ($0.timestampNanos, $0.sequence) < ($1.timestampNanos, $1.sequence) }
+    }
+
+    @Test(arguments: ArchiveStep.allCases)
+    func aKillWhileArchivingLeavesEachPartitionInOneTier(step: ArchiveStep) throws {
+        let (dir, before) = try fragmented()
+        defer { dir.remove(); try? FileManager.default.removeItem(atPath: dir.path + "-archive") }
+        let archiveDir = dir.path + "-archive"
+        let (reason, status, output) = try segtool(["archive", dir.path, "--archive-dir", archiveDir, "--after", "1h"],
+                                                   environment: ["STRATA_TEST_KILL_AT_ARCHIVE_STEP": step.rawValue])
+        #expect(reason == .uncaughtSignal && status == SIGKILL, "segtool should die at \(step.rawValue): \(output)")
+        // Recovery (a read-write open) settles the crash; every entry is visible exactly once.
+        try archiveEngine(dir).close()
+        #expect(try entriesWithArchive(dir) == before)
+        let engine = try archiveEngine(dir, readOnly: true)
+        let hot = Set(engine.currentManifest.segments.map(\.partitionStartNanos))
+        let cold = Set(engine.archiveSegments.map(\.partitionStartNanos))
+        #expect(hot.isDisjoint(with: cold), "a partition in both tiers after a kill at \(step.rawValue)")
+        #expect(hot.union(cold).count == 2)
+        #expect(Verifier.verify(path: dir.path) { _ in }.isEmpty)
+        #expect(Verifier.verify(path: archiveDir) { _ in }.isEmpty)
+        // The next run finishes the job.
+        let (_, again, log) = try segtool(["archive", dir.path, "--archive-dir", archiveDir, "--after", "1h"])
+        #expect(again == 0, "\(log)")
+        let done = try archiveEngine(dir, readOnly: true)
+        #expect(done.currentManifest.segments.isEmpty && done.archiveSegments.count == 2)
+        #expect(try entriesWithArchive(dir) == before)
+        let (_, q, answer) = try runBinary("strata", ["query", "--data-dir", dir.path, "--archive-dir", archiveDir, "--limit", "1", "* | stats count()"])
+        #expect(q == 0 && answer.contains("\(before.count)"), "\(answer)")
+    }
+
     @Test func dryRunPrintsThePlanAndChangesNothing() throws {
         let (dir, _) = try fragmented()
         defer { dir.remove() }

@@ -259,6 +259,29 @@ import Glibc
         #expect(server.stop() == 0)
     }
 
+    @Test func oldPartitionsMoveToTheArchiveAndStaySearchable() throws {
+        let dir = TemporaryDirectory("strata-archive")
+        let server = try ServerProcess(dataDir: dir.path + "/data",
+                                       environment: ["STRATA_FLUSH_INTERVAL_SECONDS": "1", "STRATA_MAINTENANCE_INTERVAL_SECONDS": "1",
+                                                     "STRATA_ARCHIVE_DIR": dir.path + "/archive", "STRATA_ARCHIVE_AFTER": "1d"])
+        let c = server.client
+        let old = Timestamp.format(wallClockNanos() - 3 * 86_400 * 1_000_000_000)
+        let body = (0..<25).map { #"{"timestamp":"\#(old)","message":"cold entry \#($0)","service":"billing"}"# }.joined(separator: "\n")
+            + "\n" + #"{"message":"hot entry"}"#
+        #expect(try c.post("/api/logs", Array(body.utf8)).status == 200)
+        let stats = try awaitStats(c, "archiving") { (($0["maintenance"] as? [String: Any])?["archive"] as? [String: Any])?["partitions"] as? Int == 1 }
+        let archive = (stats["maintenance"] as? [String: Any])?["archive"] as? [String: Any] ?? [:]
+        #expect(archive["entries"] as? Int == 25 && (archive["bytes"] as? Int ?? 0) > 0)
+        #expect(stats["entries"] as? Int == 26)
+        #expect(try json(try c.get("/api/logs?q=cold%20service:billing&limit=100"))["total"] as? Int == 25)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/archive/MANIFEST"))
+        #expect(server.stop() == 0)
+        // After a restart the archive is found again.
+        let again = try ServerProcess(dataDir: dir.path + "/data", environment: ["STRATA_ARCHIVE_DIR": dir.path + "/archive"])
+        #expect(try json(try again.client.get("/api/logs?q=cold&limit=100"))["total"] as? Int == 25)
+        #expect(again.stop() == 0)
+    }
+
     @Test func badConfigurationIsRefusedWithTheKeyNamed() throws {
         let dir = TemporaryDirectory("strata-serve")
         try "max_lines: 5\n".write(toFile: dir.path + "/strata.yaml", atomically: true, encoding: .utf8)
