@@ -214,7 +214,110 @@ extension Engine {
             }
         }
         recordRetention(dropped + archived)
+        if !policy.byService.isEmpty { try dropExpiredServices(policy.byService, nowNanos: nowNanos) }
         return dropped + archived
+    }
+}
+
+extension Engine {
+    /// Rewrites the hot segments of partitions older than a service's age without that
+    /// service's entries (found through the `_service` term index; segments without them are
+    /// not touched). Each rewrite replaces one segment in one manifest write, as a compaction.
+    func dropExpiredServices(_ ages: [String: Int64], nowNanos: Int64) throws(EngineError) {
+        let snap = snapshot()
+        let duration = currentManifest.partitionDurationNanos
+        for s in snap.segments where s.tier == .hot {
+            let expired = Set(ages.filter { s.partitionStartNanos &+ duration <= nowNanos &- $0.value }.keys)
+            guard !expired.isEmpty, !stopCompaction.load(ordering: .relaxed) else { continue }
+            let reader: SegmentReader
+            do throws(SegmentError) { reader = try snap.reader(for: s) } catch {
+                switch error {
+                case .io(let e): throw .io(e)
+                case .format(let e): throw .format(e)
+                }
+            }
+            do throws(FormatError) {
+                // Without a term index (too many distinct services) the rewrite finds out.
+                if let terms = try reader.termIndex(.service) {
+                    var present = false
+                    for name in expired where try terms.lookup(Array(name.utf8)) != nil { present = true }
+                    guard present else { continue }
+                }
+            } catch { throw .format(error) }
+            try rewrite(s, reader: reader, dropping: expired)
+        }
+    }
+
+    /// Replaces segment `s` by a copy without the entries of `services` (or drops it if none
+    /// remain). Entries keep their ids.
+    private func rewrite(_ s: SegmentRecord, reader: SegmentReader, dropping services: Set<String>) throws(EngineError) {
+        // Pass 1: what remains (the header needs the count and time range first).
+        var kept = 0, minTs = Int64.max, maxTs = Int64.min
+        do throws(FormatError) {
+            for b in reader.index.blocks.indices {
+                let block = try reader.decodeBlock(b, columns: ColumnSelection(system: [.service, .timestamp], fields: []))
+                for i in 0..<block.rowCount where !services.contains(String(decoding: block.services![i], as: UTF8.self)) {
+                    kept += 1
+                    minTs = min(minTs, block.timestamps![i])
+                    maxTs = max(maxTs, block.timestamps![i])
+                }
+            }
+        } catch { throw .format(error) }
+        let droppedRows = s.rowCount - UInt64(kept)
+        guard droppedRows > 0 else { return }
+        var output: SegmentRecord?
+        if kept > 0 {
+            let id = allocateSegmentID()
+            let name = FileSystem.parent(of: s.path) + "/" + Self.segmentFileName(id)
+            var shape = SegmentMergeIterator.shape(of: [reader])
+            shape.rowCount = kept
+            shape.minTimestampNanos = minTs
+            shape.maxTimestampNanos = maxTs
+            var rows = ServiceFilter(base: SegmentMergeIterator([reader]), dropping: services)
+            let size: Int
+            do throws(IOError) {
+                size = try SegmentWriter(options: options.segment).write(sorted: &rows, shape: shape, partitionStartNanos: s.partitionStartNanos,
+                                                                         to: options.dataDirectory + "/" + name)
+                try FileSystem.syncDirectory(options.dataDirectory + "/" + FileSystem.parent(of: s.path))
+            } catch {
+                if let e = rows.base.error { throw .format(e) }
+                throw .io(error)
+            }
+            output = SegmentRecord(id: id, path: name, partitionStartNanos: s.partitionStartNanos, minTimestampNanos: minTs, maxTimestampNanos: maxTs,
+                                   minSequence: s.minSequence, maxSequence: s.maxSequence, rowCount: UInt64(kept), sizeInBytes: UInt64(size), level: s.level)
+        }
+        let replacement = output
+        do throws(EngineError) {
+            _ = try withLockedManifest { (m: inout Manifest) throws(EngineError) -> [SegmentRecord] in
+                guard let at = m.segments.firstIndex(where: { $0.id == s.id }) else {
+                    throw EngineError.failed("segment \(s.id) was replaced meanwhile")
+                }
+                m.segments.remove(at: at)
+                if let replacement {
+                    m.segments.insert(replacement, at: at)
+                    m.nextSegmentID = max(m.nextSegmentID, replacement.id &+ 1)
+                }
+                return [s]
+            }
+        } catch {
+            if let replacement { try? FileSystem.removeFile(options.dataDirectory + "/" + replacement.path) }
+            throw error
+        }
+        let left = replacement?.sizeInBytes ?? 0
+        recordServiceRetention(rows: droppedRows, bytes: s.sizeInBytes > left ? s.sizeInBytes - left : 0)
+    }
+}
+
+/// The entries of a merge minus those of some services.
+struct ServiceFilter: IteratorProtocol {
+    var base: SegmentMergeIterator
+    let dropping: Set<String>
+
+    mutating func next() -> LogEntry? {
+        while let e = base.next() {
+            if !dropping.contains(e.service) { return e }
+        }
+        return nil
     }
 }
 

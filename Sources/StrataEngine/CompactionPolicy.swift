@@ -69,13 +69,17 @@ public struct CompactionResult: Sendable {
 
 /// How much data to keep: partitions older than `maxAgeNanos` are dropped, then the oldest
 /// partitions while segments take more than `maxDiskBytes` (that limit never drops the newest).
+/// `byService` keeps a service's entries for a shorter time: in partitions older than its age,
+/// the segments holding that service are rewritten without its entries.
 public struct RetentionPolicy: Sendable {
     public var maxAgeNanos: Int64?
     public var maxDiskBytes: UInt64?
+    public var byService: [String: Int64]
 
-    public init(maxAgeNanos: Int64? = 30 * 86_400 * 1_000_000_000, maxDiskBytes: UInt64? = nil) {
+    public init(maxAgeNanos: Int64? = 30 * 86_400 * 1_000_000_000, maxDiskBytes: UInt64? = nil, byService: [String: Int64] = [:]) {
         self.maxAgeNanos = maxAgeNanos
         self.maxDiskBytes = maxDiskBytes
+        self.byService = byService
     }
 }
 

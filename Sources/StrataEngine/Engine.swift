@@ -411,6 +411,13 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    func recordServiceRetention(rows: UInt64, bytes: UInt64) {
+        lock.withLock {
+            maintenance.retentionDroppedRows += rows
+            maintenance.retentionDroppedBytes += bytes
+        }
+    }
+
     func noteMaintenanceError(_ message: String) { lock.withLock { maintenance.lastCompactionError = message } }
 
     /// True if this call marked a pass pending (false: one is already queued or running).

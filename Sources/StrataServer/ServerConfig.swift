@@ -34,6 +34,9 @@ public struct ServerConfig: Sendable, Equatable {
     /// Retention: partitions whose end is older than this many seconds are dropped (`30d` in
     /// text; 0 keeps everything).
     public var retentionSeconds: Int64 = 30 * 86_400
+    /// Shorter retention for some services, in seconds by service name (`service=3d,…`, or a
+    /// mapping in strata.yaml): older partitions keep every other service's entries.
+    public var retentionByService: [String: Int64] = [:]
     /// Segment bytes kept at most: beyond it the oldest partitions are dropped (never the
     /// newest). 0: no limit.
     public var maxDiskBytes = 0
@@ -78,7 +81,7 @@ public struct ServerConfig: Sendable, Equatable {
     /// The keys of `strata.yaml` (and, upper-cased with `STRATA_`, of the environment).
     public static let keys = ["data_dir", "http", "fsync", "max_body_bytes", "max_line_bytes", "max_query_limit",
                               "max_concurrent_ingests", "max_concurrent_searches", "max_inflight_body_bytes", "flush_interval_seconds", "min_free_disk_bytes",
-                              "retention", "max_disk_bytes", "compaction", "compaction_max_write_bytes_per_second", "maintenance_interval_seconds",
+                              "retention", "retention_by_service", "max_disk_bytes", "compaction", "compaction_max_write_bytes_per_second", "maintenance_interval_seconds",
                               "archive_dir", "archive_after", "archive_cache_bytes", "syslog_udp", "syslog_tcp", "syslog_tls", "forward", "auth_tokens", "rate_limit_per_token",
                               "tls_cert", "tls_key", "tls_client_ca"]
 
@@ -125,6 +128,16 @@ public struct ServerConfig: Sendable, Equatable {
                 throw .invalid(origin: origin, key: key, value: value, expected: "a duration of at least 1s such as 30d, 12h or 90m, or 0 to keep everything")
             }
             retentionSeconds = t == "0" ? 0 : DurationText.parseNanos(t)! / 1_000_000_000
+        case "retention_by_service":
+            var map = [String: Int64]()
+            for item in value.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { Self.trimmed(String($0)) }
+                guard parts.count == 2, !parts[0].isEmpty, let v = DurationText.parseNanos(parts[1]), v >= 1_000_000_000 else {
+                    throw .invalid(origin: origin, key: key, value: value, expected: "service=duration pairs separated by commas, e.g. debug-svc=3d,batch=12h")
+                }
+                map[parts[0]] = v / 1_000_000_000
+            }
+            retentionByService = map
         case "max_disk_bytes", "compaction_max_write_bytes_per_second":
             guard let v = Self.parseSize(value), v >= 0 else {
                 throw .invalid(origin: origin, key: key, value: value, expected: "a byte count (may end in KiB, MiB or GiB), 0 for no limit")
@@ -194,6 +207,17 @@ public struct ServerConfig: Sendable, Equatable {
                     }
                     try set(name, s, from: path)
                 }
+                continue
+            }
+            if key == "retention_by_service", let inner = v.mapping {
+                var pairs = [String]()
+                for (sk, sv) in inner {
+                    guard let name = sk.string, let age = sv.scalar?.string else {
+                        throw .invalid(origin: path, key: key, value: "\(v)", expected: "a mapping of service names to durations")
+                    }
+                    pairs.append(name + "=" + age)
+                }
+                try set(key, pairs.joined(separator: ","), from: path)
                 continue
             }
             if key == "auth_tokens", let list = v.sequence {

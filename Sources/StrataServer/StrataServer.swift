@@ -57,9 +57,10 @@ public final class StrataServer: Sendable {
                                              afterNanos: config.archiveAfterSeconds * 1_000_000_000, cacheBytes: config.archiveCacheBytes)
         }
         if config.compaction { options.compaction = CompactionPolicy(maxWriteBytesPerSecond: config.compactionMaxWriteBytesPerSecond) }
-        if config.retentionSeconds > 0 || config.maxDiskBytes > 0 {
+        if config.retentionSeconds > 0 || config.maxDiskBytes > 0 || !config.retentionByService.isEmpty {
             options.retention = RetentionPolicy(maxAgeNanos: config.retentionSeconds > 0 ? config.retentionSeconds * 1_000_000_000 : nil,
-                                                maxDiskBytes: config.maxDiskBytes > 0 ? UInt64(config.maxDiskBytes) : nil)
+                                                maxDiskBytes: config.maxDiskBytes > 0 ? UInt64(config.maxDiskBytes) : nil,
+                                                byService: config.retentionByService.mapValues { $0 * 1_000_000_000 })
         }
         engine = try Engine(options: options)
         executor = QueryExecutor(engine: engine)

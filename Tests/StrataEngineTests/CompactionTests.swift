@@ -148,6 +148,25 @@ import StrataWAL
         try engine.close()
     }
 
+    @Test func aServiceRetentionRewritesOnlyTheSegmentsHoldingThatService() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let (engine, before) = try fragmented(dir, flushes: 2, hours: 3)
+        let now = Self.base + 3 * Self.hour
+        // "auth" is kept 90 minutes: only partition 0 ended that long before `now`.
+        try engine.enforceRetention(RetentionPolicy(maxAgeNanos: nil, byService: ["auth": 90 * 60_000_000_000]), nowNanos: now)
+        let expected = before.filter { !($0.service == "auth" && $0.timestampNanos < Self.base + Self.hour) }
+        #expect(expected.count < before.count)
+        #expect(try everything(engine) == expected, "every other entry unchanged, with its id")
+        #expect(segmentFiles(dir) == Set(engine.currentManifest.segments.map(\.path)))
+        #expect(engine.maintenanceStats.retentionDroppedRows == UInt64(before.count - expected.count))
+        // A second pass finds nothing more to drop and rewrites nothing.
+        let ids = engine.currentManifest.segments.map(\.id)
+        try engine.enforceRetention(RetentionPolicy(maxAgeNanos: nil, byService: ["auth": 90 * 60_000_000_000]), nowNanos: now)
+        #expect(engine.currentManifest.segments.map(\.id) == ids)
+        try engine.close()
+    }
+
     @Test func unlistedSegmentFilesAreRemovedAtOpen() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -72,7 +72,12 @@ import Testing
         #expect(c.retentionSeconds == 12 * 3600 && c.maxDiskBytes == 5 << 30 && !c.compaction)
         try c.set("retention", "0", from: "--retention")
         #expect(c.retentionSeconds == 0)
-        for (key, bad) in [("retention", "30"), ("retention", "500ms"), ("compaction", "maybe"), ("max_disk_bytes", "lots")] {
+        try c.apply(yaml: "retention_by_service:\n  debug-svc: 3d\n  batch: 12h\n", path: "strata.yaml")
+        #expect(c.retentionByService == ["debug-svc": 3 * 86_400, "batch": 12 * 3600])
+        try c.apply(environment: ["STRATA_RETENTION_BY_SERVICE": "api=1d"])
+        #expect(c.retentionByService == ["api": 86_400])
+        for (key, bad) in [("retention", "30"), ("retention", "500ms"), ("compaction", "maybe"), ("max_disk_bytes", "lots"),
+                           ("retention_by_service", "api"), ("retention_by_service", "api=soon")] {
             #expect(throws: ConfigError.self, "\(key) = \(bad)") { try c.set(key, bad, from: "test") }
         }
     }
