@@ -52,7 +52,7 @@ struct CompactCommand: ParsableCommand {
             throw ValidationError("--min-segments must be ≥ 2, --max-output-rows > 0, --max-write-mb-per-s ≥ 0")
         }
         var policy = CompactionPolicy(minSegments: minSegments, maxOutputRows: maxOutputRows,
-                                      settleNanos: all ? Int64.min / 2 : settleNanos, maxWriteBytesPerSecond: maxWriteMBPerS << 20)
+                                      settleNanos: all ? -(1 << 62) : settleNanos, maxWriteBytesPerSecond: maxWriteMBPerS << 20)
         // Crash tests: SIGKILL this process at a named step (see CompactionStep).
         if let at = getenv("STRATA_TEST_KILL_AT_COMPACTION_STEP").map({ String(cString: $0) }) {
             policy.stepHook = { step in if step.rawValue == at { kill(getpid(), SIGKILL) } }

@@ -52,8 +52,11 @@ extension Engine {
     public func archivePlan(nowNanos: Int64 = wallClockNanos()) -> [Int64] {
         guard let a = options.archive else { return [] }
         let m = currentManifest
+        let busy = partitionsInUse
         let visible = Set(snapshot().segments.filter { $0.tier == .hot }.map(\.id))
-        let due = m.segments.filter { visible.contains($0.id) && $0.partitionStartNanos &+ m.partitionDurationNanos <= nowNanos &- a.afterNanos }
+        let due = m.segments.filter {
+            visible.contains($0.id) && !busy.contains($0.partitionStartNanos) && $0.partitionStartNanos &+ m.partitionDurationNanos <= nowNanos &- a.afterNanos
+        }
         return Set(due.map(\.partitionStartNanos)).sorted()
     }
 
@@ -63,6 +66,7 @@ extension Engine {
         var done = [ArchiveResult]()
         for start in archivePlan(nowNanos: nowNanos) {
             if stopCompaction.load(ordering: .relaxed) { break }
+            if partitionsInUse.contains(start) { continue }   // next pass
             let r = try archivePartition(start)
             recordArchive(r)
             done.append(r)
@@ -79,6 +83,8 @@ extension Engine {
     /// (see `Engine.visible`) and dropped at the next pass. Entries keep their ids.
     public func archivePartition(_ start: Int64) throws(EngineError) -> ArchiveResult {
         guard let a = options.archive, !readOnly else { throw readOnly ? .readOnly : .failed("no archive is configured") }
+        guard claimPartition(start) else { throw .failed("partition \(Timestamp.format(start)) is being compacted, archived or rewritten") }
+        defer { releasePartition(start) }
         let t0 = monotonicNanos()
         let step = a.stepHook ?? { _ in }
         let snap = snapshot()
@@ -155,6 +161,8 @@ extension Engine {
     @discardableResult
     public func restoreArchivedPartition(_ start: Int64) throws(EngineError) -> [SegmentRecord] {
         guard options.archive != nil, !readOnly else { throw readOnly ? .readOnly : .failed("no archive is configured") }
+        guard claimPartition(start) else { throw .failed("partition \(Timestamp.format(start)) is being compacted, archived or rewritten") }
+        defer { releasePartition(start) }
         let archived = archiveSegments.filter { $0.partitionStartNanos == start }
         guard !archived.isEmpty else { throw .failed("the archive holds no partition \(Timestamp.format(start))") }
         let hot = currentManifest.segments.filter { $0.partitionStartNanos == start }
@@ -165,10 +173,10 @@ extension Engine {
             let name = dirName + "/" + Self.segmentFileName(id)
             do throws(IOError) {
                 try FileSystem.createDirectory(options.dataDirectory + "/" + dirName)
-                let source = try archiveCache().fetch(a)
-                try FileSystem.copyFile(source, to: options.dataDirectory + "/" + name + ".tmp")
+                try archiveCache().copy(a, to: options.dataDirectory + "/" + name + ".tmp")
                 try FileSystem.rename(options.dataDirectory + "/" + name + ".tmp", options.dataDirectory + "/" + name)
                 try FileSystem.syncDirectory(options.dataDirectory + "/" + dirName)
+                try FileSystem.syncDirectory(options.dataDirectory + "/partitions")
             } catch { throw .io(error) }
             var r = a
             r.id = id

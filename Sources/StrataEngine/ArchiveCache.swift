@@ -1,5 +1,6 @@
 import StrataFormat
 import StrataIO
+import StrataSegment
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,11 +26,25 @@ public final class ArchiveCache: @unchecked Sendable {
         for name in try FileSystem.listDirectory(directory) where name.hasSuffix(".tmp") { try? FileSystem.removeFile(directory + "/" + name) }
     }
 
-    /// The local path of archive segment `record`, fetched from the store if needed.
-    func fetch(_ record: SegmentRecord) throws(IOError) -> String {
-        let path = directory + "/" + String(record.id) + ".seg"
+    /// Opens archive segment `record`, fetched from the store if needed. It is opened (mapped)
+    /// under the cache's lock, so no eviction removes it between fetch and open.
+    func open(_ record: SegmentRecord) throws(SegmentError) -> SegmentReader {
         lock.lock()
         defer { lock.unlock() }
+        let path: String
+        do throws(IOError) { path = try fetchLocked(record) } catch { throw .io(error) }
+        return try SegmentReader(path: path)
+    }
+
+    /// Copies archive segment `record` to `destination` (fsynced).
+    func copy(_ record: SegmentRecord, to destination: String) throws(IOError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try FileSystem.copyFile(try fetchLocked(record), to: destination)
+    }
+
+    private func fetchLocked(_ record: SegmentRecord) throws(IOError) -> String {
+        let path = directory + "/" + String(record.id) + ".seg"
         if FileSystem.exists(path) {
             _ = utimes(path, nil)   // most recently used
             return path

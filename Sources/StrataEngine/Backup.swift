@@ -29,6 +29,7 @@ public enum Backup {
     /// must not exist or be empty.
     @discardableResult
     public static func create(from source: String, to target: String, maxAttempts: Int = 20) throws(EngineError) -> Summary {
+        precondition(maxAttempts >= 1, "BUG: backup needs at least one attempt")
         if FileSystem.exists(target) {
             let entries: [String]
             do throws(IOError) { entries = try FileSystem.listDirectory(target) } catch { throw .io(error) }

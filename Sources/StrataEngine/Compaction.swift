@@ -18,11 +18,12 @@ extension Engine {
     /// The merges `policy` would run now, given the live segments.
     public func compactionPlan(_ policy: CompactionPolicy, nowNanos: Int64 = wallClockNanos()) -> [CompactionTask] {
         let m = currentManifest
+        let busy = partitionsInUse
         var byPartition = [Int64: [SegmentRecord]]()
-        for s in m.segments { byPartition[s.partitionStartNanos, default: []].append(s) }
+        for s in m.segments where !busy.contains(s.partitionStartNanos) { byPartition[s.partitionStartNanos, default: []].append(s) }
         var tasks = [CompactionTask]()
         for (start, segs) in byPartition.sorted(by: { $0.key < $1.key }) where segs.count >= 2 {
-            let settled = start &+ m.partitionDurationNanos &+ policy.settleNanos <= nowNanos
+            let settled = start &+ m.partitionDurationNanos <= nowNanos &- policy.settleNanos
             if settled {
                 // Time order, grouped up to maxOutputRows and maxInputs; single segments stay.
                 var group = [SegmentRecord]()
@@ -71,6 +72,10 @@ extension Engine {
     /// I/O or format errors (the output is removed; the inputs stay live).
     public func compact(_ task: CompactionTask, policy: CompactionPolicy) throws(EngineError) -> CompactionResult {
         guard !readOnly else { throw .readOnly }
+        guard claimPartition(task.partitionStartNanos) else {
+            throw .failed("partition \(Timestamp.format(task.partitionStartNanos)) is being compacted, archived or rewritten")
+        }
+        defer { releasePartition(task.partitionStartNanos) }
         let t0 = monotonicNanos()
         let step = policy.stepHook ?? { _ in }
         let snap = snapshot()
@@ -132,7 +137,9 @@ extension Engine {
                 return task.inputs
             }
         } catch {
-            try? FileSystem.removeFile(path)
+            // Not published (a check failed, or the directory fsync): the output is not live.
+            // A failed manifest write may have published it: then it stays (the engine is failed).
+            if !isFailed { try? FileSystem.removeFile(path) }
             throw error
         }
         step(.published)
@@ -146,6 +153,7 @@ extension Engine {
         var done = [CompactionResult]()
         for task in compactionPlan(policy, nowNanos: nowNanos) {
             if stopCompaction.load(ordering: .relaxed) { break }
+            if partitionsInUse.contains(task.partitionStartNanos) { continue }   // next pass
             let r = try compact(task, policy: policy)
             recordCompaction(r)
             done.append(r)
@@ -186,6 +194,7 @@ extension Engine {
     @discardableResult
     public func enforceRetention(_ policy: RetentionPolicy, nowNanos: Int64 = wallClockNanos()) throws(EngineError) -> [SegmentRecord] {
         guard !readOnly else { throw .readOnly }
+        let busy = partitionsInUse
         let dropped = try withLockedManifest { (m: inout Manifest) throws(EngineError) -> [SegmentRecord] in
             let starts = Set(m.segments.map(\.partitionStartNanos)).sorted()
             guard let newest = starts.last else { return [] }
@@ -200,6 +209,8 @@ extension Engine {
                     total -= m.segments.filter { $0.partitionStartNanos == s }.reduce(UInt64(0)) { $0 + $1.sizeInBytes }
                 }
             }
+            // Partitions a job holds are left for the next pass.
+            drop.subtract(busy)
             let removed = m.segments.filter { drop.contains($0.partitionStartNanos) }
             m.segments.removeAll { drop.contains($0.partitionStartNanos) }
             return removed
@@ -208,8 +219,9 @@ extension Engine {
         if options.archive != nil, let age = policy.maxAgeNanos {
             let duration = currentManifest.partitionDurationNanos
             archived = try withLockedArchive { (m: inout Manifest) throws(EngineError) -> [SegmentRecord] in
-                let old = m.segments.filter { $0.partitionStartNanos &+ duration <= nowNanos &- age }
-                m.segments.removeAll { $0.partitionStartNanos &+ duration <= nowNanos &- age }
+                let expired = { (s: SegmentRecord) in s.partitionStartNanos &+ duration <= nowNanos &- age && !busy.contains(s.partitionStartNanos) }
+                let old = m.segments.filter(expired)
+                m.segments.removeAll(where: expired)
                 return old
             }
         }
@@ -228,7 +240,8 @@ extension Engine {
         let duration = currentManifest.partitionDurationNanos
         for s in snap.segments where s.tier == .hot {
             let expired = Set(ages.filter { s.partitionStartNanos &+ duration <= nowNanos &- $0.value }.keys)
-            guard !expired.isEmpty, !stopCompaction.load(ordering: .relaxed) else { continue }
+            guard !expired.isEmpty, !stopCompaction.load(ordering: .relaxed), claimPartition(s.partitionStartNanos) else { continue }
+            defer { releasePartition(s.partitionStartNanos) }
             let reader: SegmentReader
             do throws(SegmentError) { reader = try snap.reader(for: s) } catch {
                 switch error {
@@ -252,10 +265,11 @@ extension Engine {
     /// remain). Entries keep their ids.
     private func rewrite(_ s: SegmentRecord, reader: SegmentReader, dropping services: Set<String>) throws(EngineError) {
         // Pass 1: what remains (the header needs the count and time range first).
-        var kept = 0, minTs = Int64.max, maxTs = Int64.min
+        var total = 0, kept = 0, minTs = Int64.max, maxTs = Int64.min
         do throws(FormatError) {
             for b in reader.index.blocks.indices {
                 let block = try reader.decodeBlock(b, columns: ColumnSelection(system: [.service, .timestamp], fields: []))
+                total += block.rowCount
                 for i in 0..<block.rowCount where !services.contains(String(decoding: block.services![i], as: UTF8.self)) {
                     kept += 1
                     minTs = min(minTs, block.timestamps![i])
@@ -263,7 +277,7 @@ extension Engine {
                 }
             }
         } catch { throw .format(error) }
-        let droppedRows = s.rowCount - UInt64(kept)
+        let droppedRows = UInt64(total - kept)
         guard droppedRows > 0 else { return }
         var output: SegmentRecord?
         if kept > 0 {
@@ -300,7 +314,7 @@ extension Engine {
                 return [s]
             }
         } catch {
-            if let replacement { try? FileSystem.removeFile(options.dataDirectory + "/" + replacement.path) }
+            if let replacement, !isFailed { try? FileSystem.removeFile(options.dataDirectory + "/" + replacement.path) }
             throw error
         }
         let left = replacement?.sizeInBytes ?? 0

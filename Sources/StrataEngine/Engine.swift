@@ -48,6 +48,9 @@ public final class Engine: @unchecked Sendable {
     /// Set by `close`: a running compaction stops at its next block.
     let stopCompaction = Atomic<Bool>(false)
     let compactionQueue = DispatchQueue(label: "strata.engine.compaction")
+    /// Partitions a compaction, archive, restore or rewrite is working on: one job per
+    /// partition at a time, so no two jobs publish from the same inputs.
+    private var busyPartitions = Set<Int64>()
     /// Whether a compaction pass is queued or running (passes do not pile up).
     private var compactionPending = false
     private var maintenance = MaintenanceStats()
@@ -141,6 +144,8 @@ public final class Engine: @unchecked Sendable {
             } catch { throw .io(error) }
         }
         lastAllocatedID = max(manifest.nextSegmentID, archive.nextSegmentID) &- 1
+        // Sequences stay above every archived one, or a new entry could count as archived.
+        manifest.nextSequence = max(manifest.nextSequence, archive.nextSequence)
         if !readOnly {
             removeUnlistedSegmentFiles()
             if options.archive != nil {
@@ -418,6 +423,9 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// Whether an earlier failure stopped writes (see `failure`).
+    var isFailed: Bool { lock.withLock { failure != nil } }
+
     func noteMaintenanceError(_ message: String) { lock.withLock { maintenance.lastCompactionError = message } }
 
     /// True if this call marked a pass pending (false: one is already queued or running).
@@ -451,7 +459,10 @@ public final class Engine: @unchecked Sendable {
         // MAN-8 holds for the archive too: every record's sequences are at or below these.
         next.flushedSequence = max(next.flushedSequence, next.segments.map(\.maxSequence).max() ?? 0)
         next.nextSequence = max(next.nextSequence, next.flushedSequence &+ 1)
-        do throws(IOError) { try a.store.put("MANIFEST", bytes: next.encode()) } catch { throw .io(error) }
+        do throws(IOError) { try a.store.put("MANIFEST", bytes: next.encode()) } catch {
+            if failure == nil { failure = .failed("archive manifest write: \(error)") }
+            throw .io(error)
+        }
         archive = next
         for r in removed { readers[r.id] = nil }
         // Archive objects are retired against the hot generation: snapshots pin that one.
@@ -471,6 +482,14 @@ public final class Engine: @unchecked Sendable {
         for a in archive { covered[a.partitionStartNanos] = max(covered[a.partitionStartNanos] ?? 0, a.maxSequence) }
         return hot.filter { s in covered[s.partitionStartNanos].map { s.maxSequence > $0 } ?? true } + archive
     }
+
+    /// Claims `partition` for one maintenance job; false if another job holds it.
+    func claimPartition(_ partition: Int64) -> Bool { lock.withLock { busyPartitions.insert(partition).inserted } }
+
+    func releasePartition(_ partition: Int64) { _ = lock.withLock { busyPartitions.remove(partition) } }
+
+    /// The partitions maintenance jobs hold now.
+    var partitionsInUse: Set<Int64> { lock.withLock { busyPartitions } }
 
     /// A fresh segment id (engine lock not held).
     func allocateSegmentID() -> UInt64 {
@@ -495,7 +514,10 @@ public final class Engine: @unchecked Sendable {
                 }
             }
             if removed { try? FileSystem.syncDirectory(root + "/" + dir) }
+            // A partition emptied by retention or archiving goes with its last file.
+            if ((try? FileSystem.listDirectory(root + "/" + dir)) ?? ["?"]).isEmpty { _ = rmdir(root + "/" + dir) }
         }
+        try? FileSystem.syncDirectory(root)
     }
 
     /// Publishes `next` (generation bumped here) as the manifest, dropping `removed` segments:
@@ -504,7 +526,13 @@ public final class Engine: @unchecked Sendable {
     func publishLocked(_ next: Manifest, removed: [SegmentRecord]) throws(IOError) {
         var next = next
         next.generation = manifest.generation &+ 1
-        try FileSystem.writeAtomically(next.encode(), to: manifestPath)
+        do throws(IOError) { try FileSystem.writeAtomically(next.encode(), to: manifestPath) } catch {
+            // The rename may have happened: the file on disk may list `next`. Nothing it may
+            // list can be deleted now, and no later publication may build on a guess; the
+            // next open reads whichever manifest is on disk.
+            if failure == nil { failure = .failed("manifest write: \(error)") }
+            throw error
+        }
         manifest = next
         for r in removed { readers[r.id] = nil }
         if !removed.isEmpty { retired.append((next.generation, removed.map { options.dataDirectory + "/" + $0.path }, [])) }
@@ -525,12 +553,9 @@ public final class Engine: @unchecked Sendable {
             for key in item.keys { try? options.archive?.store.delete(key) }
             return true
         }
-        for d in dirs {
-            // A partition emptied by retention goes with its last file.
-            if ((try? FileSystem.listDirectory(d)) ?? ["?"]).isEmpty { _ = rmdir(d) }
-            try? FileSystem.syncDirectory(FileSystem.parent(of: d))
-            try? FileSystem.syncDirectory(d)
-        }
+        // Emptied partition directories stay until the next open: a flush may be about to
+        // write into one.
+        for d in dirs { try? FileSystem.syncDirectory(d) }
     }
 
     /// Keeps the files of generation `g`'s segments until `unpin(g)`.
@@ -610,13 +635,14 @@ public final class Engine: @unchecked Sendable {
         lock.lock()
         if let r = readers[record.id] { lock.unlock(); return r }
         lock.unlock()
-        let path: String
+        let r: SegmentReader
         if record.tier == .archive {
-            do throws(IOError) { path = try archiveCache().fetch(record) } catch { throw .io(error) }
+            let cache: ArchiveCache
+            do throws(IOError) { cache = try archiveCache() } catch { throw .io(error) }
+            r = try cache.open(record)
         } else {
-            path = options.dataDirectory + "/" + record.path
+            r = try SegmentReader(path: options.dataDirectory + "/" + record.path)
         }
-        let r = try SegmentReader(path: path)
         lock.withLock {
             // A segment compacted or archived away meanwhile is read by its snapshot, not cached.
             let live = record.tier == .archive ? archive.segments : manifest.segments

@@ -46,7 +46,7 @@ public struct LocalDirectoryStore: ObjectStore {
 
     public func put(_ key: String, from localPath: String) throws(IOError) {
         let dest = try path(key)
-        try FileSystem.createDirectory(FileSystem.parent(of: dest))
+        try makeDirectories(for: dest)
         try FileSystem.copyFile(localPath, to: dest + ".tmp")
         try FileSystem.rename(dest + ".tmp", dest)
         try FileSystem.syncDirectory(FileSystem.parent(of: dest))
@@ -54,8 +54,22 @@ public struct LocalDirectoryStore: ObjectStore {
 
     public func put(_ key: String, bytes: [UInt8]) throws(IOError) {
         let dest = try path(key)
-        try FileSystem.createDirectory(FileSystem.parent(of: dest))
+        try makeDirectories(for: dest)
         try FileSystem.writeAtomically(bytes, to: dest)
+    }
+
+    /// Creates the directories above `dest` that are missing, each made durable in its parent.
+    private func makeDirectories(for dest: String) throws(IOError) {
+        var missing = [String]()
+        var d = FileSystem.parent(of: dest)
+        while d.count > root.count && !FileSystem.isDirectory(d) {
+            missing.append(d)
+            d = FileSystem.parent(of: d)
+        }
+        for dir in missing.reversed() {
+            try FileSystem.createDirectory(dir)
+            try FileSystem.syncDirectory(FileSystem.parent(of: dir))
+        }
     }
 
     public func get(_ key: String, to localPath: String) throws(IOError) {

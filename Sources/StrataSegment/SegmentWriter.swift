@@ -120,7 +120,8 @@ public struct SegmentWriter {
         SegmentFooter(indexOffset: UInt64(flushed + indexStart), indexLength: UInt64(indexLength),
                       blockCount: UInt32(blocks.count), columnCount: UInt32(columns.count)).encode(into: &w)
         sink(w.bytes)
-        return written
+        // Rows beyond the shape (an input whose header undercounts it) must not vanish.
+        return pending == nil ? written : written + 1
     }
 
     /// Writes the segment to `path` durably (temp file, fsync, rename). Returns its size.
