@@ -108,6 +108,17 @@ import Glibc
         #expect(try stored.withUnsafeBytes { try Manifest.decode(from: $0) } == m)
     }
 
+    /// FuzzManifest's finding (a harness bug, not a decoder bug): a version 3 manifest decodes,
+    /// and re-encodes as the current version with the same content.
+    @Test func aVersion3ManifestIsRewrittenAsTheCurrentVersion() throws {
+        let v3 = Hex.decode("53545241544d414e030000000000000062000000000000000304030280c0e285e368010134706172746974696f6e732f3230323631313239543030303030305a2f30303030303030303030303030303030303030312e7365678080f086ccbfadec318080f086ccbfadec318092e488ccbfadec31010303d209003cfbd5e6a4152aba")!
+        let m = try v3.withUnsafeBytes { try Manifest.decode(from: $0) }
+        #expect(m.segments.count == 1)
+        let again = m.encode()
+        #expect(again[8] == UInt8(FormatVersion.current.rawValue) && again[9] == 0)
+        #expect(try again.withUnsafeBytes { try Manifest.decode(from: $0) } == m)
+    }
+
     @Test func columnEncodingVectorsAreReproduced() throws {
         var w = ByteWriter()
         IntColumn.encode([1_000_000, 4_000_000, 2_000_000, 9_000_000], into: &w)
