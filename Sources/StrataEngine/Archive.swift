@@ -53,7 +53,7 @@ extension Engine {
         guard let a = options.archive else { return [] }
         let m = currentManifest
         let busy = partitionsInUse
-        let visible = Set(snapshot().segments.filter { $0.tier == .hot }.map(\.id))
+        let visible = Set(snapshot(segmentsOnly: true).segments.filter { $0.tier == .hot }.map(\.id))
         let due = m.segments.filter {
             visible.contains($0.id) && !busy.contains($0.partitionStartNanos) && $0.partitionStartNanos &+ m.partitionDurationNanos <= nowNanos &- a.afterNanos
         }
@@ -87,7 +87,7 @@ extension Engine {
         defer { releasePartition(start) }
         let t0 = monotonicNanos()
         let step = a.stepHook ?? { _ in }
-        let snap = snapshot()
+        let snap = snapshot(segmentsOnly: true)
         let inputs = snap.segments.filter { $0.partitionStartNanos == start }
         let hotInputs = inputs.filter { $0.tier == .hot }
         guard !hotInputs.isEmpty else { throw .failed("partition \(Timestamp.format(start)) has no hot segments to archive") }

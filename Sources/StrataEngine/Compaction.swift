@@ -78,7 +78,7 @@ extension Engine {
         defer { releasePartition(task.partitionStartNanos) }
         let t0 = monotonicNanos()
         let step = policy.stepHook ?? { _ in }
-        let snap = snapshot()
+        let snap = snapshot(segmentsOnly: true)
         let live = Set(snap.segments.map(\.id))
         guard task.inputs.count >= 2, task.inputs.allSatisfy({ live.contains($0.id) }),
               Set(task.inputs.map(\.partitionStartNanos)).count == 1 else {
@@ -236,7 +236,7 @@ extension Engine {
     /// service's entries (found through the `_service` term index; segments without them are
     /// not touched). Each rewrite replaces one segment in one manifest write, as a compaction.
     func dropExpiredServices(_ ages: [String: Int64], nowNanos: Int64) throws(EngineError) {
-        let snap = snapshot()
+        let snap = snapshot(segmentsOnly: true)
         let duration = currentManifest.partitionDurationNanos
         for s in snap.segments where s.tier == .hot {
             let expired = Set(ages.filter { s.partitionStartNanos &+ duration <= nowNanos &- $0.value }.keys)

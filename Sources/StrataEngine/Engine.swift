@@ -616,13 +616,14 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Takes a snapshot. Memtable entries are copied; segments are opened lazily.
-    public func snapshot(fromNanos: Int64 = .min, toNanos: Int64 = .max) -> Snapshot {
+    /// `segmentsOnly`: no memtable copy (maintenance needs only the pinned segments).
+    public func snapshot(fromNanos: Int64 = .min, toNanos: Int64 = .max, segmentsOnly: Bool = false) -> Snapshot {
         lock.lock()
         defer { lock.unlock() }
         let segs = Self.visible(hot: manifest.segments, archive: archive.segments)
             .filter { $0.maxTimestampNanos >= fromNanos && $0.minTimestampNanos <= toNanos }
         var mem = [LogEntry]()
-        for table in flushing + [memtable] {
+        for table in flushing + [memtable] where !segmentsOnly {
             for (start, entries) in table.partitions where start <= toNanos && start &+ manifest.partitionDurationNanos > fromNanos {
                 for e in entries where e.timestampNanos >= fromNanos && e.timestampNanos <= toNanos { mem.append(e) }
             }
