@@ -4,9 +4,9 @@ DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
 # Real clients the server tests drive: util-linux logger (bsdutils) and rsyslog.
 TEST_APT_PACKAGES := bsdutils rsyslog openssl
-APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev pkg-config zstd python3 python3-venv
+APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev libpcre2-dev pkg-config zstd python3 python3-venv
 
-.PHONY: deps build release run test bench bench-check bench-micro bench-ingest bench-query bench-http demo clean fuzz fault
+.PHONY: deps build release run test bench bench-check bench-micro bench-parsers bench-ingest bench-query bench-http demo clean fuzz fault
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -51,6 +51,13 @@ bench-check: release
 # Micro-benchmarks (Benchmarks/ package, ordo-one package-benchmark, allocation counts).
 bench-micro: deps
 	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
+
+# Parser throughput (issue 6): every pipeline parser on one core (taskset), median of RUNS runs,
+# lines/s and MB/s over the shared corpus and generated lines; JSON in $(BENCH_JSON_DIR).
+bench-parsers: deps
+	cd Benchmarks && swift build -c release --product StrataParsers
+	mkdir -p $(BENCH_JSON_DIR)
+	taskset -c 0 Benchmarks/.build/release/StrataParsers --corpus $${STRATA_CORPUS:-../shared/corpus} --runs $(RUNS) --json $(BENCH_JSON_DIR)/bench-parsers.json
 
 # Ingest benchmark: N generated app lines (default 1M), reports logs/s and raw/disk vs zstd -19.
 N ?= 1000000

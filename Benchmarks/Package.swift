@@ -13,6 +13,15 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "StrataParsers",
+            dependencies: [
+                .product(name: "StrataFormat", package: "Strata"),
+                .product(name: "StrataParse", package: "Strata"),
+                .product(name: "StrataPipeline", package: "Strata"),
+            ],
+            path: "StrataParsers"
+        ),
+        .executableTarget(
             name: "StrataMicro",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -11,6 +11,7 @@ let strata: [Target.Dependency] = [
     .product(name: "StrataQuery", package: "Strata"),
     .product(name: "StrataIndex", package: "Strata"),
     .product(name: "StrataReceivers", package: "Strata"),
+    .product(name: "StrataPipeline", package: "Strata"),
 ]
 
 let package = Package(
@@ -18,5 +19,6 @@ let package = Package(
     dependencies: [.package(name: "Strata", path: "..")],
     targets: [
         "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring", "FuzzTermDictionary", "FuzzBatchBody", "FuzzElasticBulk", "FuzzLokiPush", "FuzzOTLPLogs", "FuzzSyslog", "FuzzForward",
+        "FuzzAccessLog", "FuzzGrok", "FuzzCSV", "FuzzTimestamp", "FuzzGeoIP", "FuzzUserAgent", "FuzzMultiline", "FuzzPipelineConfig",
     ].map { .executableTarget(name: $0, dependencies: strata) }
 )

@@ -7,7 +7,7 @@ SECONDS_EACH=${1:-20}
 shift || true
 cd "$(dirname "$0")/../Fuzz"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs FuzzSyslog FuzzForward)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs FuzzSyslog FuzzForward FuzzAccessLog FuzzGrok FuzzCSV FuzzTimestamp FuzzGeoIP FuzzUserAgent FuzzMultiline FuzzPipelineConfig)
 swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
 V=../format-spec/vectors
 CORPUS=${STRATA_CORPUS:-../../shared/corpus}
@@ -52,6 +52,35 @@ for t in "${TARGETS[@]}"; do
         FuzzForward)
             printf '\x07\x93\xa8app.demo\xce\x6b\x0b\x8a\xec\x83\xa7message\xa5hello\xa5level\xa4info\xa3seq\x01' > "$work/m"
             printf '\x03\x93\xa2fw\x91\x92\xd7\x00\x6b\x0b\x8a\xec\x03\x6b\x46\x38\x81\xa3log\xa1x\x81\xa5chunk\xa3c-1' > "$work/f" ;;
+        FuzzAccessLog)
+            printf '\x00  203.0.113.9 - alice [29/Nov/2026:10:00:00 +0100] "POST /a?b=1 HTTP/2.0" 503 1234 "https://ex.com/" "curl/8.5.0"' > "$work/n"
+            printf '\x01  10.0.0.1 - - [29/Nov/2026:10:00:00 +0000] "GET /q?x=\\"y\\" HTTP/1.1" 200 - "-" "A \\"q\\" v1"' > "$work/a"
+            printf '\x03  $time_iso8601 $remote_addr "$request" $status $request_time ${http_x_id}\n2026-11-29T10:00:00+00:00 10.1.1.1 "GET / HTTP/1.1" 200 0.004 abc' > "$work/c"
+            printf '\x04  %%v:%%p %%a %%t "%%r" %%>s %%B %%D "%%{X-Id}i"\nshop:443 192.0.2.1 [29/Nov/2026:10:00:00 -0500] "GET / HTTP/1.1" 302 0 15 "x"' > "$work/d"
+            printf '\x05  2026/11/29 10:00:00 [error] 12#34: *99 open() failed, client: 1.2.3.4, server: s, request: "GET / HTTP/1.1", host: "h"' > "$work/e"
+            printf '\x06  [Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 43] [client 72.15.99.187:51234] File does not exist' > "$work/f"
+            printf '\x07,:level: warn, msg: "disk, full", n: 3' > "$work/k"
+            if [ -f "$CORPUS/web/apache_logs" ]; then head -c 300 "$CORPUS/web/apache_logs" | head -1 | { printf '\x01  '; cat; } > "$work/corpus"; fi ;;
+        FuzzGrok)
+            printf '%%{IP:client} %%{WORD:method} %%{URIPATHPARAM:path} %%{NUMBER:bytes:int} %%{FUZZ:x}\n[a-z]+\n55.3.244.1 GET /index.html 15824 abc' > "$work/g"
+            printf '%%{SYSLOGLINE}\n%%{FUZZ}\nNov 29 10:00:01 web-1 sshd[42]: Accepted publickey' > "$work/s"
+            printf '(?<queue_id>[0-9A-F]{10,11}) %%{COMBINEDAPACHELOG}\n.?*\nx' > "$work/r" ;;
+        FuzzCSV)
+            printf '\x08a,b,"c ""q"" d"\r\n1,2,"multi\nline"\n3,,x\n' > "$work/c"
+            if [ -d "$CORPUS/loghub" ]; then head -c 600 "$CORPUS/loghub/Hadoop/Hadoop_2k.log_structured.csv" | { printf '\x08'; cat; } > "$work/loghub"; fi ;;
+        FuzzTimestamp)
+            printf '%%d/%%b/%%Y:%%H:%%M:%%S %%z\n29/Nov/2026:10:00:00 +0530' > "$work/a"
+            printf '%%a %%b %%e %%H:%%M:%%S.%%f %%Y\nSun Nov 29 10:00:00.123456 2026' > "$work/b"
+            printf '%%s\n1795946400.5' > "$work/c" ;;
+        FuzzGeoIP)
+            # A real (tiny) MaxMind DB built by the test suite's writer, when the tests left one.
+            [ -f ../Tests/StrataPipelineTests/Fixtures/sample.mmdb ] && cp ../Tests/StrataPipelineTests/Fixtures/sample.mmdb "$work/" ;;
+        FuzzUserAgent)
+            printf 'browser Firefox Firefox/\nos Linux Linux\ndevice desktop *\n\0Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0' > "$work/u" ;;
+        FuzzMultiline)
+            printf '\x20Exception in thread main\n  at a.b(C.java:1)\n\tat d\nnext\n  more' > "$work/m" ;;
+        FuzzPipelineConfig)
+            printf 'outputs:\n  - {name: e, type: stream}\npipelines:\n  - name: n\n    filter: "service:web"\n    parser: nginx\n    processors:\n      - mask: {patterns: [email]}\n      - rename: {fields: {client_ip: ip}}\n    routes:\n      - {level: error, outputs: [store, e]}\n  - name: a\n    parser: {type: kv}\n    processors: [{sample: {one_in: 2}}, {dedup: {fields: [message]}}, {aggregate: {group_by: [level]}}]\n' > "$work/p" ;;
         FuzzRoaring) printf '\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x02\x00\x10\x00\x00\x00\x01\x00\x02\x00\x03\x00' > "$work/r1" ;;
         FuzzQueryParser)
             printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q"

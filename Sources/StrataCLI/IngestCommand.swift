@@ -3,6 +3,7 @@ import StrataEngine
 import StrataFormat
 import StrataIO
 import StrataParse
+import StrataPipeline
 import StrataReceivers
 import StrataSegment
 import StrataWAL
@@ -19,7 +20,7 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: "|"))|syslog (RFC 5424/3164 lines).")
+    @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: "|")) (nginx/apache: combined or common access log, else error log; syslog: RFC 5424/3164).")
     var format: String = "auto"
 
     @Option(help: "Service name for entries that carry none.")
@@ -52,13 +53,18 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Print nothing but the summary line.")
     var quiet = false
 
+    @Option(help: "Configuration file holding `pipelines:` (and `outputs:`), as strata.yaml.")
+    var config: String?
+
+    @Option(help: "Run each line through this pipeline of --config (its parser, multiline, processors and routes) instead of --format.")
+    var pipeline: String?
+
     @Argument(help: "Files to ingest; '-' or none for stdin.")
     var files: [String] = []
 
     func run() throws {
-        let syslog = format == "syslog"
-        guard let fmt = syslog ? .raw : InputFormat(rawValue: format) else {
-            throw ValidationError("unknown format '\(format)'; expected one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")), syslog")
+        guard let fmt = InputFormat(rawValue: format) else {
+            throw ValidationError("unknown format '\(format)'; expected one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let policy = FsyncPolicy(fsync) else { throw ValidationError("unknown fsync policy '\(fsync)'") }
         guard batch > 0, partitionMinutes > 0 else { throw ValidationError("--batch and --partition-minutes must be positive") }
@@ -71,8 +77,22 @@ struct IngestCommand: ParsableCommand {
                                     wal: WALOptions(fsync: policy),
                                     segment: SegmentWriterOptions(rowsPerBlock: blockRows, zstdLevel: zstdLevel, bloomBitsPerKey: bloomBits))
         options.memtableMaxBytes = memtableMB << 20
+        var runner: PipelineRunner?
+        if let name = pipeline {
+            guard let config else { throw ValidationError("--pipeline needs --config FILE holding the pipelines") }
+            let text: String
+            do { text = try String(decoding: FileSystem.readFile(config), as: UTF8.self) } catch { throw ValidationError("cannot read \(config): \(error)") }
+            let dir = config.contains("/") ? String(config[..<config.lastIndex(of: "/")!]) : "."
+            let set: PipelineSet
+            do { set = try PipelineSet.load(yaml: text, path: config, baseDirectory: dir) } catch { throw ValidationError("\(config): \(error)") }
+            guard let p = set.pipeline(named: name) else {
+                throw ValidationError("\(config) has no pipeline '\(name)' (it has: \(set.pipelines.map(\.name).joined(separator: ", ")))")
+            }
+            runner = PipelineRunner(set: set, only: p)
+        }
         let engine = try Engine(options: options)
         let parser = LineParser(format: fmt)
+        var linesIn = 0, stored = 0
         let started = monotonicNanos()
         var accepted = 0, rejected = 0, bytes = 0
         var pending = [LogEntry]()
@@ -88,20 +108,44 @@ struct IngestCommand: ParsableCommand {
             // Read in 4 MiB chunks; a line cut by a chunk boundary is carried into the next chunk.
             var carry = [UInt8]()
             var chunk = [UInt8](repeating: 0, count: 4 << 20)
+            var joiner = runner?.only?.multiline?.makeJoiner()
+            /// With a pipeline: one raw entry per line (or per joined multiline event).
+            func handleRaw(_ event: UnsafeRawBufferPointer) throws {
+                var end = event.count
+                while end > 0, event[end - 1] == 0x0D { end -= 1 }
+                guard end > 0 else { return }
+                linesIn += 1
+                pending.append(LogEntry(timestampNanos: received + Int64(lineNo), message: String(decoding: event[0..<end], as: UTF8.self),
+                                        service: service, host: host, source: input == "-" ? "" : input))
+                if pending.count >= batch { try flush() }
+            }
+            func flush() throws {
+                let out = runner.map { $0.run(pending, now: wallClockNanos()) } ?? pending
+                if !out.isEmpty { try engine.append(out) }
+                stored += out.count
+                accepted += runner == nil ? out.count : pending.count
+                pending.removeAll(keepingCapacity: true)
+            }
             func handle(_ line: UnsafeRawBufferPointer) throws {
                 lineNo += 1
+                if runner != nil {
+                    if joiner != nil {
+                        var events: [[UInt8]] = []
+                        joiner!.push(line, nowNanos: 0) { events.append($0) }
+                        for e in events { try e.withUnsafeBytes { try handleRaw($0) } }
+                    } else {
+                        try handleRaw(line)
+                    }
+                    return
+                }
                 // Receive time advances by 1 ns a line so that lines without a timestamp keep their order.
                 let defaults = ParseDefaults(receivedAtNanos: received + Int64(lineNo), service: service, host: host,
                                              source: input == "-" ? "" : input)
                 do {
-                    if let e = syslog ? SyslogParser.parse(line, defaults: defaults) : try parser.parse(line, defaults: defaults) {
+                    if let e = try parser.parse(line, defaults: defaults) {
                         if let reason = e.validationError { throw ParseError(reason, at: 0) }
                         pending.append(e)
-                        if pending.count >= batch {
-                            try engine.append(pending)
-                            accepted += pending.count
-                            pending.removeAll(keepingCapacity: true)
-                        }
+                        if pending.count >= batch { try flush() }
                     }
                 } catch let e as ParseError {
                     rejected += 1
@@ -137,12 +181,20 @@ struct IngestCommand: ParsableCommand {
                 }
             }
             if !carry.isEmpty { try carry.withUnsafeBytes { try handle($0) } }
-        }
-        if !pending.isEmpty {
-            try engine.append(pending)
-            accepted += pending.count
+            if joiner != nil {
+                var events: [[UInt8]] = []
+                joiner!.finish { events.append($0) }
+                for e in events { try e.withUnsafeBytes { try handleRaw($0) } }
+            }
+            if !pending.isEmpty { try flush() }
         }
         try engine.close()
+        if let runner {
+            runner.drain()
+            let d = runner.deliveryCounts
+            print("pipeline \(pipeline ?? ""): \(linesIn) events in, \(stored) stored (the rest dropped by processors or routed elsewhere), \(runner.only?.parser?.failureCount ?? 0) did not parse"
+                  + (d.delivered + d.failed + d.dropped > 0 ? ", forwarded batches \(d.delivered) ok / \(d.failed) failed / \(d.dropped) dropped" : ""))
+        }
         let seconds = Double(monotonicNanos() - started) / 1e9
         let rate = seconds > 0 ? Double(accepted) / seconds : 0
         print("accepted \(accepted) rejected \(rejected) in \(formatFixed(seconds, 3)) s (\(Int(rate)) logs/s, \(formatFixed(Double(bytes) / 1e6 / max(seconds, 1e-9), 1)) MB/s)")

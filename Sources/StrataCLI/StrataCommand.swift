@@ -6,7 +6,7 @@ public struct StrataCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Strata: a log store with a columnar, compressed, searchable on-disk format.",
-        subcommands: [ServeCommand.self, IngestCommand.self, QueryCommand.self, TailCommand.self, BackupCommand.self, RestoreCommand.self])
+        subcommands: [ServeCommand.self, IngestCommand.self, QueryCommand.self, TailCommand.self, BackupCommand.self, RestoreCommand.self, GrokCommand.self])
 
     public init() {}
 }

@@ -6,6 +6,17 @@ public enum LogEntryJSON {
         out.append(contentsOf: #"{"id":""#.utf8)
         out.append(contentsOf: e.id.description.utf8)
         out.append(contentsOf: #"","timestamp":""#.utf8)
+        appendBody(e, to: &out)
+    }
+
+    /// Appends the object without its `id` — what one Strata sends another (`POST /api/logs`
+    /// reads it back as the same entry; the receiver assigns its own id).
+    public static func appendForIngest(_ e: LogEntry, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"timestamp":""#.utf8)
+        appendBody(e, to: &out)
+    }
+
+    private static func appendBody(_ e: LogEntry, to out: inout [UInt8]) {
         Timestamp.append(e.timestampNanos, to: &out)
         out.append(contentsOf: #"","level":"#.utf8)
         appendString(e.level.description, to: &out)

@@ -41,6 +41,31 @@ struct EntryBuilder {
         return memcmp(a.baseAddress!, b.utf8Start, a.count) == 0
     }
 
+    /// Reads a quoted value starting at the opening `quote` at `i` into `value` (backslash
+    /// escapes: `\n`, `\t`, `\r`, else the next byte itself) and leaves `i` after the closing quote.
+    static func readQuoted(_ line: UnsafeRawBufferPointer, at i: inout Int, quote: UInt8, into value: inout [UInt8]) throws(ParseError) {
+        let q = i
+        let n = line.count
+        i += 1
+        while i < n {
+            let c = line[i]
+            if c == quote { i += 1; return }
+            if c == 0x5C && i + 1 < n {
+                switch line[i + 1] {
+                case UInt8(ascii: "n"): value.append(0x0A)
+                case UInt8(ascii: "t"): value.append(0x09)
+                case UInt8(ascii: "r"): value.append(0x0D)
+                case let e: value.append(e)
+                }
+                i += 2
+                continue
+            }
+            value.append(c)
+            i += 1
+        }
+        throw ParseError("unterminated quoted value", at: q)
+    }
+
     mutating func addField(_ key: String, _ value: FieldValue) {
         if fields.count < Limits.maxFieldsPerEntry, !fields.contains(where: { $0.key == key }) {
             fields.append(Field(key, value))

@@ -3,7 +3,8 @@ import StrataFormat
 /// Parses one JSON object (an NDJSON line) into an entry, on bytes.
 ///
 /// Nested objects are flattened into dotted field keys (`{"http":{"status":200}}` →
-/// `http.status`); arrays are kept as compact JSON text (`tags`, when an array of strings,
+/// `http.status`), except a top-level `fields` object, whose keys are the fields themselves
+/// (Strata's own entry JSON reads back unchanged); arrays are kept as compact JSON text (`tags`, when an array of strings,
 /// becomes the entry's tags); `null` values are dropped. Numbers without fraction or exponent
 /// that fit in Int64 are ints, other numbers floats.
 public struct JSONLineParser {
@@ -38,7 +39,10 @@ public struct JSONLineParser {
             switch c {
             case UInt8(ascii: "{"):
                 s.pos += 1
-                try parseObject(&s, prefix: key + ".", builder: &b, topLevel: false)
+                // `fields` holds the dynamic fields in Strata's own entry JSON (DESIGN §4), so
+                // `strata query` output and forwarded entries read back as the same entry.
+                let own = topLevel && !keyBytes.escaped && EntryBuilder.eq(keyBytes.span, "fields")
+                try parseObject(&s, prefix: own ? "" : key + ".", builder: &b, topLevel: false)
             case UInt8(ascii: "["):
                 let range = try s.skipValue()
                 if role == .tags, let tags = try? stringArray(s, range) {

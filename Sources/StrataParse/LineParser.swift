@@ -2,11 +2,13 @@ import StrataFormat
 
 /// The input formats `strata ingest` understands.
 public enum InputFormat: String, CaseIterable, Sendable {
-    case auto, ndjson, logfmt, raw
+    case auto, ndjson, logfmt, syslog, nginx, apache, raw
+    case nginxError = "nginx_error", apacheError = "apache_error"
 }
 
 /// Parses lines of a given format (or guesses per line for `auto`: `{` → NDJSON, `k=v k=v` →
-/// logfmt, else raw).
+/// logfmt, else raw). `nginx`/`apache` try the combined, then the common access-log layout,
+/// then the error-log layout of that server; `syslog` is RFC 5424/3164 (never rejects).
 public struct LineParser: Sendable {
     public let format: InputFormat
 
@@ -25,6 +27,15 @@ public struct LineParser: Sendable {
         case .ndjson: return try JSONLineParser().parse(l, defaults: defaults)
         case .logfmt: return try LogfmtParser().parse(l, defaults: defaults)
         case .raw: return RawLineParser().parse(UnsafeRawBufferPointer(rebasing: line[0..<end]), defaults: defaults)
+        case .syslog: return SyslogParser.parse(UnsafeRawBufferPointer(rebasing: line[0..<end]), defaults: defaults)
+        case .nginx:
+            if let e = AccessLogFormat.nginxCombined.parse(l, defaults: defaults) ?? AccessLogFormat.nginxCommon.parse(l, defaults: defaults) { return e }
+            do { return try ErrorLogParser(.nginx).parse(l, defaults: defaults) } catch { throw ParseError("neither an nginx access-log line (combined or common) nor an error-log line: \(error.reason)", at: error.offset) }
+        case .apache:
+            if let e = AccessLogFormat.apacheCombined.parse(l, defaults: defaults) ?? AccessLogFormat.apacheCommon.parse(l, defaults: defaults) { return e }
+            do { return try ErrorLogParser(.apache).parse(l, defaults: defaults) } catch { throw ParseError("neither an Apache access-log line (combined or common) nor an error-log line: \(error.reason)", at: error.offset) }
+        case .nginxError: return try ErrorLogParser(.nginx).parse(l, defaults: defaults)
+        case .apacheError: return try ErrorLogParser(.apache).parse(l, defaults: defaults)
         case .auto:
             if l[0] == UInt8(ascii: "{") { return try JSONLineParser().parse(l, defaults: defaults) }
             if LogfmtParser.looksLikeLogfmt(l) { return try LogfmtParser().parse(l, defaults: defaults) }

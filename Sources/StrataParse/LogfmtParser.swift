@@ -60,27 +60,7 @@ public struct LogfmtParser {
             var quoted = false
             if i < n && line[i] == 0x22 {
                 quoted = true
-                let q = i
-                i += 1
-                var closed = false
-                while i < n {
-                    let c = line[i]
-                    if c == 0x22 { closed = true; i += 1; break }
-                    if c == 0x5C && i + 1 < n {
-                        let e = line[i + 1]
-                        switch e {
-                        case UInt8(ascii: "n"): value.append(0x0A)
-                        case UInt8(ascii: "t"): value.append(0x09)
-                        case UInt8(ascii: "r"): value.append(0x0D)
-                        default: value.append(e)
-                        }
-                        i += 2
-                        continue
-                    }
-                    value.append(c)
-                    i += 1
-                }
-                guard closed else { throw ParseError("unterminated quoted value", at: q) }
+                try EntryBuilder.readQuoted(line, at: &i, quote: 0x22, into: &value)
             } else {
                 let v = i
                 while i < n && line[i] != 0x20 && line[i] != 0x09 { i += 1 }

@@ -18,6 +18,15 @@ public struct EntryFilter: Sendable {
         if case .all = q.filter { matchesEverything = true } else { matchesEverything = false }
     }
 
+    /// For each entry, whether it matches.
+    public func matchMask(_ entries: [LogEntry]) -> [Bool] {
+        if matchesEverything { return [Bool](repeating: true, count: entries.count) }
+        var mask = [Bool](repeating: false, count: entries.count)
+        guard !entries.isEmpty, let sel = try? matcher.evaluate(DecodedBlock(entries: entries)) else { return mask }
+        sel.forEach { mask[$0] = true }
+        return mask
+    }
+
     /// The entries that match, in their order.
     public func filter(_ entries: [LogEntry]) -> [LogEntry] {
         if matchesEverything || entries.isEmpty { return entries }

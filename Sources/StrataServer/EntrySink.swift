@@ -27,6 +27,8 @@ final class EntrySink: @unchecked Sendable {
     let engine: Engine
     let record: @Sendable (IngestProtocol, Int, Int) -> Void
     let publish: @Sendable ([LogEntry]) -> Void
+    /// The configured pipelines: what to store of each batch.
+    let transform: @Sendable ([LogEntry]) -> [LogEntry]
     let batchEntries: Int
     let lingerMillis: Int
     let maxPending: Int
@@ -34,10 +36,12 @@ final class EntrySink: @unchecked Sendable {
     /// `record(protocol, accepted, rejected)` is told what each batch did.
     /// `publish` receives each stored batch (for live tail).
     init(engine: Engine, batchEntries: Int = 8192, lingerMillis: Int = 20, maxPending: Int = 200_000,
+         transform: @escaping @Sendable ([LogEntry]) -> [LogEntry] = { $0 },
          publish: @escaping @Sendable ([LogEntry]) -> Void = { _ in },
          record: @escaping @Sendable (IngestProtocol, Int, Int) -> Void) {
         self.engine = engine
         self.publish = publish
+        self.transform = transform
         self.batchEntries = batchEntries
         self.lingerMillis = lingerMillis
         self.maxPending = maxPending
@@ -133,8 +137,8 @@ final class EntrySink: @unchecked Sendable {
         var counts = [IngestProtocol: Int]()
         for (_, p) in batch { counts[p, default: 0] += 1 }
         do throws(EngineError) {
-            let entries = batch.map(\.0)
-            let ids = try engine.append(entries)
+            let entries = transform(batch.map(\.0))
+            let ids = entries.isEmpty ? [] : try engine.append(entries)
             for (p, n) in counts { record(p, n, 0) }
             publish(TailHub.stamped(entries, ids))
             for c in done { c(true) }

@@ -1,4 +1,5 @@
 import StrataFormat
+import StrataPipeline
 import StrataWAL
 import Yams
 
@@ -75,6 +76,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var tlsClientCA = ""
     /// Syslog over TLS (RFC 5425, octet-counted or LF framing) listen address; empty: off.
     public var syslogTLS = ""
+    /// The `pipelines:` and `outputs:` of strata.yaml (blueprint §10.2); empty: entries are
+    /// stored as received.
+    public var pipelines: PipelineSet = .empty
 
     public init() {}
 
@@ -197,8 +201,13 @@ public struct ServerConfig: Sendable, Equatable {
         }
         guard let node else { return }   // an empty file
         guard let map = node.mapping else { throw .syntax(path: path, detail: "the top level must be a mapping of settings") }
+        var hasPipelines = false
         for (k, v) in map {
             guard let key = k.string else { throw .syntax(path: path, detail: "setting names must be strings") }
+            if key == "pipelines" || key == "outputs" {
+                hasPipelines = true
+                continue
+            }
             if key == "listen", let inner = v.mapping {
                 let names = ["http": "http", "syslog_udp": "syslog_udp", "syslog_tcp": "syslog_tcp", "forward": "forward"]
                 for (lk, lv) in inner {
@@ -228,6 +237,12 @@ public struct ServerConfig: Sendable, Equatable {
                 throw .invalid(origin: path, key: key, value: "\(v)", expected: "a single value")
             }
             try set(key, value, from: path)
+        }
+        if hasPipelines {
+            let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            do { pipelines = try PipelineSet.load(yaml: text, path: path, baseDirectory: dir) } catch {
+                throw .syntax(path: path, detail: error.description)
+            }
         }
     }
 

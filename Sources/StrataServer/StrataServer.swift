@@ -10,6 +10,7 @@ import StrataEngine
 import StrataFormat
 import StrataIO
 import StrataParse
+import StrataPipeline
 import StrataQuery
 import StrataWAL
 
@@ -38,6 +39,8 @@ public final class StrataServer: Sendable {
     let sink: EntrySink
     /// Live tail subscribers (`GET /api/tail`).
     public let tail = TailHub()
+    /// The configured pipelines (parse, transform, enrich, filter, route) every ingest path runs.
+    let pipelines: PipelineRunner
     /// Certificates of the TLS listeners (`nil`: plain HTTP, no syslog over TLS).
     let tls: ServerTLS?
 
@@ -70,7 +73,9 @@ public final class StrataServer: Sendable {
         bodyBudget = BodyBudget(limit: max(config.maxInflightBodyBytes, 2 * config.maxBodyBytes))
         let stats = self.stats
         let tail = self.tail
-        sink = EntrySink(engine: engine, publish: { tail.publish($0) }) { p, accepted, rejected in
+        let runner = PipelineRunner(set: config.pipelines)
+        pipelines = runner
+        sink = EntrySink(engine: engine, transform: { runner.run($0, now: wallClockNanos()) }, publish: { tail.publish($0) }) { p, accepted, rejected in
             stats.record(accepted: accepted, rejected: rejected, bytes: 0)
             metrics.ingested(p, accepted: accepted, rejected: rejected, bytes: 0)
         }
@@ -186,7 +191,7 @@ public final class StrataServer: Sendable {
         router.add(middleware: Authentication(tokens: config.authTokens, ratePerSecond: config.rateLimitPerToken))
         router.get("/health") { _, _ in Self.json(Array("{\"status\":\"ok\"}\n".utf8)) }
         router.get("/metrics") { [self] _, _ in
-            let text = metrics.exposition(engine: engine, walBytes: walBytes())
+            let text = metrics.exposition(engine: engine, walBytes: walBytes()) + pipelines.metricsText(now: wallClockNanos())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
@@ -333,7 +338,8 @@ public final class StrataServer: Sendable {
     }
 
     /// Appends `entries` durably (WAL under the fsync policy) off the request threads.
-    func store(_ entries: [LogEntry]) async throws(APIError) {
+    func store(_ received: [LogEntry]) async throws(APIError) {
+        let entries = pipelines.run(received, now: wallClockNanos())
         guard !entries.isEmpty else { return }
         let engine = self.engine
         do throws(EngineError) {

@@ -1,5 +1,4 @@
 import StrataFormat
-import StrataParse
 
 /// Syslog messages (RFC 5424 and RFC 3164) into entries. One message, without its framing.
 ///

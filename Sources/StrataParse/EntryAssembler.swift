@@ -1,5 +1,4 @@
 import StrataFormat
-import StrataParse
 
 /// Builds one entry from a protocol's attributes or labels, mapping the well-known names of
 /// OpenTelemetry, ECS, Loki and syslog conventions to the entry's columns:
@@ -13,19 +12,21 @@ import StrataParse
 ///
 /// Every other key (and a mapped key whose column is already set) becomes a field, first value
 /// kept, at most `Limits.maxFieldsPerEntry`.
-struct EntryAssembler {
-    var timestamp: Int64?
-    var level: LogLevel = .unknown
-    var message = ""
-    var service: String?
-    var host: String?
-    var source: String?
-    var fields: [Field] = []
-    var tags: [String] = []
+public struct EntryAssembler {
+    public var timestamp: Int64?
+    public var level: LogLevel = .unknown
+    public var message = ""
+    public var service: String?
+    public var host: String?
+    public var source: String?
+    public var fields: [Field] = []
+    public var tags: [String] = []
 
-    enum Column { case service, host, level, source }
+    public enum Column { case service, host, level, source }
 
-    static func column(of key: String) -> Column? {
+    public init() {}
+
+    public static func column(of key: String) -> Column? {
         switch key {
         case "service.name", "service_name", "service", "app", "application", "job": .service
         case "host.name", "hostname", "host": .host
@@ -35,7 +36,7 @@ struct EntryAssembler {
         }
     }
 
-    mutating func attribute(_ key: String, _ value: FieldValue) {
+    public mutating func attribute(_ key: String, _ value: FieldValue) {
         if case .string(let s) = value, let c = Self.column(of: key) {
             switch c {
             case .service where service == nil: service = s; return
@@ -49,12 +50,12 @@ struct EntryAssembler {
         addField(key, value)
     }
 
-    mutating func addField(_ key: String, _ value: FieldValue) {
+    public mutating func addField(_ key: String, _ value: FieldValue) {
         guard !key.isEmpty, fields.count < Limits.maxFieldsPerEntry, !fields.contains(where: { $0.key == key }) else { return }
         fields.append(Field(key, value))
     }
 
-    func build(defaults: ParseDefaults) -> LogEntry {
+    public func build(defaults: ParseDefaults) -> LogEntry {
         LogEntry(timestampNanos: timestamp ?? defaults.receivedAtNanos, level: level, message: message,
                  service: service ?? defaults.service, host: host ?? defaults.host, source: source ?? defaults.source,
                  fields: fields, tags: tags)
@@ -62,7 +63,7 @@ struct EntryAssembler {
 
     /// Moves well-known dotted fields of an already parsed entry (ECS documents: `host.name`,
     /// `service.name`, `log.level`, `log.file.path`) into its columns when those are empty.
-    static func promoteWellKnownFields(_ e: inout LogEntry) {
+    public static func promoteWellKnownFields(_ e: inout LogEntry) {
         var kept = [Field]()
         kept.reserveCapacity(e.fields.count)
         for f in e.fields {
@@ -82,9 +83,3 @@ struct EntryAssembler {
     }
 }
 
-/// Why a receiver refuses a whole request body (record-level problems are reported per record).
-public struct ReceiverError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
-}

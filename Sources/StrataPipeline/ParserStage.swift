@@ -1,0 +1,69 @@
+import StrataFormat
+import StrataIO
+import StrataParse
+
+/// The `parser:` of a pipeline: parses each entry's message (the raw line, for entries read
+/// from files or plain-text protocols) and merges the result into the entry.
+///
+/// Merge rule: parsed parts win (time, level, message, service, host, source, fields by key);
+/// parts the line does not give keep the entry's values (the receiver's host, the file name as
+/// source, the receive time). When the line does not parse, `onError` decides: `keep` leaves
+/// the entry as it was, adds the tag `_parse_failure` and the field `parse_error` (the
+/// reason); `drop` drops it and counts it. A blank line or a CSV header row yields no entry.
+public final class ParserStage: PipelineStage, @unchecked Sendable {
+    public let kind = "parser"
+    /// The parser's name as configured (`nginx`, `grok`, …).
+    public let parserName: String
+    let parse: @Sendable (UnsafeRawBufferPointer, ParseDefaults) throws(ParseError) -> LogEntry?
+    let keepFailures: Bool
+    private let lock = ConditionLock()
+    private var failures = 0
+
+    init(name: String, keepFailures: Bool, parse: @escaping @Sendable (UnsafeRawBufferPointer, ParseDefaults) throws(ParseError) -> LogEntry?) {
+        parserName = name
+        self.keepFailures = keepFailures
+        self.parse = parse
+    }
+
+    /// Lines that did not parse so far.
+    public var failureCount: Int { lock.lock(); defer { lock.unlock() }; return failures }
+
+    public func process(_ entries: inout [LogEntry], now: Int64) {
+        var w = 0
+        var failed = 0
+        for r in entries.indices {
+            var e = entries[r]
+            var bytes = e.message
+            let defaults = ParseDefaults(receivedAtNanos: e.timestampNanos, service: e.service, host: e.host, source: e.source)
+            let result: Result<LogEntry?, ParseError> = bytes.withUTF8 { p in
+                do throws(ParseError) { return .success(try parse(UnsafeRawBufferPointer(p), defaults)) } catch { return .failure(error) }
+            }
+            switch result {
+            case .success(let parsed?):
+                ParserStage.merge(parsed, into: &e)
+            case .success(nil):
+                continue   // a blank line or a CSV header row: not an entry
+            case .failure(let error):
+                failed += 1
+                guard keepFailures else { continue }
+                if !e.tags.contains("_parse_failure") { e.tags.append("_parse_failure") }
+                e.set("parse_error", .string("\(parserName): \(error)"))
+            }
+            entries[w] = e
+            w += 1
+        }
+        entries.removeLast(entries.count - w)
+        if failed > 0 { lock.lock(); failures += failed; lock.unlock() }
+    }
+
+    static func merge(_ p: LogEntry, into e: inout LogEntry) {
+        e.timestampNanos = p.timestampNanos
+        if p.level != .unknown { e.level = p.level }
+        e.message = p.message
+        e.service = p.service
+        e.host = p.host
+        e.source = p.source
+        for f in p.fields { e.set(f.key, f.value) }
+        for t in p.tags where !e.tags.contains(t) { e.tags.append(t) }
+    }
+}
