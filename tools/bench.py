@@ -55,7 +55,7 @@ else:
     if not os.path.exists(raw):
         extra = ["--rate", str(args.lines / 86400)] if args.kind == "app" else []
         subprocess.run([sys.executable, "tools/gen-logs.py", "--kind", args.kind, "--count", str(args.lines), "--seed", "7", "--out", raw] + extra, check=True)
-    fmt, label = {"app": "ndjson", "syslog": "syslog"}.get(args.kind, "raw"), f"{args.kind} x {args.lines}"
+    fmt, label = {"app": "ndjson", "syslog": "syslog", "nginx": "nginx"}.get(args.kind, "raw"), f"{args.kind} x {args.lines}"
 raw_bytes = os.path.getsize(raw)
 lines = sum(1 for _ in open(raw, "rb"))
 data = os.path.join(args.work, "bench-data")
@@ -65,7 +65,7 @@ rates, mbs = [], []
 for _ in range(args.runs):
     shutil.rmtree(data, ignore_errors=True)
     cmd = [strata, "ingest", "--data-dir", data, "--fsync", "interval", "--format", fmt, "--quiet", raw]
-    if fmt == "raw":
+    if fmt in ("raw", "nginx"):
         cmd[-1:-1] = ["--service", label.split()[0]]
     if args.one_core and shutil.which("taskset"):
         cmd = ["taskset", "-c", "0"] + cmd

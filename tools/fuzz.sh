@@ -87,7 +87,7 @@ for t in "${TARGETS[@]}"; do
             printf 'message:/time(d)?out/ status:[500 TO 599} duration_ms:>=250 _exists_:user -(a OR b) | stats count(), p99.9(d) as p by service, bucket(5m) | sort p desc | limit 5 | fields p' > "$work/q2" ;;
     esac
     echo "== $t for ${SECONDS_EACH}s"
-    SWIFT_BACKTRACE=enable=no ./.build/debug/$t -max_total_time="$SECONDS_EACH" -rss_limit_mb=3072 -max_len=65536 \
+    SWIFT_BACKTRACE=enable=no ./.build/debug/$t -max_total_time="$SECONDS_EACH" -rss_limit_mb=3072 -timeout=10 -max_len=65536 \
         -artifact_prefix=artifacts/$t- -print_final_stats=1 "$work" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|Fatal|SUMMARY|crash-|Done" || true
     if ls artifacts/$t-* >/dev/null 2>&1; then echo "FUZZ FAILURE in $t: $(ls artifacts/$t-*)"; exit 1; fi
 done

@@ -34,7 +34,8 @@ public struct KeyValueParser: Sendable {
             var ke = i
             while ke > ks, isSpace(line[ke - 1]) { ke -= 1 }
             guard i < n, line[i] == keyValueSeparator, ke > ks else {
-                // A bare word is not a pair: skip it.
+                // A bare word (or a separator with no key before it) is not a pair: skip it.
+                if i < n, line[i] == keyValueSeparator { i += 1 }
                 continue
             }
             let key = UnsafeRawBufferPointer(rebasing: line[ks..<ke])

@@ -9,7 +9,8 @@ import StrataFormat
 /// `%z` offset (`Z`, `+hh`, `+hhmm`, `+hh:mm`), `%s` Unix seconds (with optional fraction),
 /// `%%` a percent sign; a space matches one or more spaces. Any other byte must match itself.
 ///
-/// Invariants: parsing never reads outside the span and never traps on any input; a layout
+/// Invariants: parsing never reads outside the span and never traps on any input (years outside
+/// 1678–2261, which nanoseconds in an Int64 cannot hold, are refused); a layout
 /// without a year uses `defaultYear` (syslog's `Mmm dd hh:mm:ss`); a layout without `%z`
 /// is read in the zone given to `parse` (UTC by default).
 public struct TimestampFormat: Sendable, Equatable {
@@ -91,7 +92,9 @@ public struct TimestampFormat: Sendable, Equatable {
                 guard let s = r.digits(1, 12) else { return nil }
                 var frac: Int64 = 0
                 if r.take(UInt8(ascii: ".")) { guard let f = r.fraction() else { return nil }; frac = f }
-                epoch = Int64(s) * 1_000_000_000 + frac
+                let (n, overflow) = Int64(s).multipliedReportingOverflow(by: 1_000_000_000)
+                guard !overflow, n <= Int64.max - frac else { return nil }
+                epoch = n + frac
             }
         }
         guard r.atEnd else { return nil }
@@ -100,7 +103,8 @@ public struct TimestampFormat: Sendable, Equatable {
             guard hour >= 1 && hour <= 12 else { return nil }
             hour = hour % 12 + (pm ? 12 : 0)
         }
-        guard month >= 1 && month <= 12, day >= 1 && day <= TimestampFormat.daysIn(month, year),
+        // Nanoseconds since 1970 in an Int64 reach from 1677 to 2262; other years cannot be stored.
+        guard (1678...2261).contains(year), month >= 1 && month <= 12, day >= 1 && day <= TimestampFormat.daysIn(month, year),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         let days = Int64(Timestamp.daysFromCivil(year: year, month: month, day: day))
         let local = (days * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1_000_000_000 + nanos

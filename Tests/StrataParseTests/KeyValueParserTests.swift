@@ -21,6 +21,15 @@ import StrataFormat
         #expect(e.field("a") == .int(1) && e.field("b") == .string("x|y") && e.field("c") == .string("z"))
     }
 
+    /// Fuzz regression (FuzzAccessLog timeout-99e20b88): a key-value separator with no key
+    /// before it did not advance the cursor, so the parser spun forever.
+    @Test func separatorWithoutAKeyIsSkippedNotSpunOn() throws {
+        let e = try? parse(KeyValueParser(keyValueSeparator: UInt8(ascii: "\"")), #""disk, full", ns.: "disk, full", n: 2"#)
+        #expect(e.map { $0.fields.allSatisfy { !$0.key.isEmpty } } ?? true)
+        let f = try parse(KeyValueParser(), "=x a=1 ==")
+        #expect(f.fields == [Field("a", .int(1))])
+    }
+
     @Test func noPairsOrAnOpenQuoteAreErrors() {
         #expect(throws: ParseError("no key=value pair", at: 0)) { try parse(KeyValueParser(), "just words") }
         #expect(throws: ParseError("unterminated quoted value", at: 2)) { try parse(KeyValueParser(), #"a="open"#) }

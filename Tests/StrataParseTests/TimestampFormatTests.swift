@@ -24,6 +24,12 @@ import StrataFormat
         #expect(try parse("%Y-%m-%d", "2024-02-29") == t("2024-02-29T00:00:00Z"))
         #expect(try parse("%H:%M:%S", "24:00:00") == nil)
         #expect(try parse("%Y-%m-%d", "2026-11-29x") == nil)
+        // Fuzz regression (FuzzAccessLog crash-31fe73b3): year 9999 overflowed the nanosecond count and trapped.
+        #expect(try parse("%d/%b/%Y:%H:%M:%S %z", "31/Dec/9999:23:59:59 +0000") == nil)
+        #expect(try parse("%Y", "1000") == nil)
+        // Fuzz regression (FuzzTimestamp crash-fc847df6): a 12-digit %s overflowed.
+        #expect(try parse("%s", "151464017959") == nil)
+        #expect(try parse("%Y-%m-%d", "2261-12-31") == t("2261-12-31T00:00:00Z"))
         #expect(throws: ParseError.self) { try TimestampFormat("%Q") }
         #expect(throws: ParseError.self) { try TimestampFormat("50%") }
     }
