@@ -120,7 +120,8 @@ public enum Timestamp {
         let secs = Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
         let (r, o) = secs.multipliedReportingOverflow(by: nanosPerSecond)
         guard !o else { return nil }
-        return r + frac
+        let (t, o2) = r.addingReportingOverflow(frac)
+        return o2 ? nil : t
     }
 
     /// Parses RFC 3339 from a String.

@@ -211,7 +211,8 @@ public struct AccessLogFormat: Sendable {
     }
 
     /// The offset of the first occurrence of `needle` at or after `from`; with `skipEscapes`,
-    /// a candidate preceded by a backslash is skipped (Apache writes `\"` inside quotes).
+    /// a quote preceded by an odd number of backslashes is skipped (Apache writes `\"` for a
+    /// quote and `\\` for a backslash inside quotes).
     static func find(_ needle: [UInt8], in hay: UnsafeRawBufferPointer, from: Int, skipEscapes: Bool) -> Int? {
         guard let base = hay.baseAddress else { return nil }
         var start = from
@@ -223,9 +224,11 @@ public struct AccessLogFormat: Sendable {
                 start = at + 1
                 continue
             }
-            if skipEscapes, at > from, hay[at - 1] == UInt8(ascii: "\\"), needle.first == UInt8(ascii: "\"") {
-                start = at + 1
-                continue
+            if skipEscapes, needle.first == UInt8(ascii: "\"") {
+                // Escaped when preceded by an odd run of backslashes (Apache writes `\\` for one).
+                var k = at, run = 0
+                while k > from, hay[k - 1] == UInt8(ascii: "\\") { k -= 1; run += 1 }
+                if run % 2 == 1 { start = at + 1; continue }
             }
             return at
         }

@@ -41,7 +41,7 @@ public final class GrokPattern: Sendable {
         var expander = Expander(library: library)
         let regexText = try expander.expand(expression, depth: 0, context: expression)
         do {
-            regex = try PCRERegex(regexText, dotMatchesNewline: true)
+            regex = try PCRERegex(regexText, dotMatchesNewline: true, wholeSubject: true)
         } catch {
             throw GrokError.regex(error)
         }

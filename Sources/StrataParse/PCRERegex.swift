@@ -16,15 +16,20 @@ public final class PCRERegex: @unchecked Sendable {
     public let captureCount: Int
     /// Whether JIT compilation succeeded (matching works either way).
     public let isJITCompiled: Bool
+    /// Compiled to match whole subjects only (both ends anchored at compile time, which keeps the
+    /// JIT in use; anchoring at match time would fall back to the interpreter).
+    public let isWholeSubject: Bool
 
     /// Compiles `pattern`. `caseInsensitive` sets `(?i)` and `dotMatchesNewline` `(?s)` for the
-    /// whole pattern.
+    /// whole pattern; `wholeSubject` anchors both ends (every match is then a whole match).
     /// - Throws: `RegexSyntaxError` naming the offset and PCRE2's message.
-    public init(_ pattern: String, caseInsensitive: Bool = false, dotMatchesNewline: Bool = false) throws(RegexSyntaxError) {
+    public init(_ pattern: String, caseInsensitive: Bool = false, dotMatchesNewline: Bool = false, wholeSubject: Bool = false) throws(RegexSyntaxError) {
         self.pattern = pattern
+        isWholeSubject = wholeSubject
         var errorCode: Int32 = 0
         var errorOffset = 0
         let options: UInt32 = (caseInsensitive ? PCRE2_CASELESS : 0) | (dotMatchesNewline ? PCRE2_DOTALL : 0)
+            | (wholeSubject ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0)
         let compiled: OpaquePointer? = pattern.utf8.withContiguousStorageIfAvailable { p in
             pcre2_compile_8(p.baseAddress, p.count, options, &errorCode, &errorOffset, nil)
         } ?? {
@@ -70,19 +75,24 @@ public final class PCRERegex: @unchecked Sendable {
     }
 
     /// `subject` with every match replaced by `replacement` (`nil` when nothing matched, so
-    /// callers can skip rebuilding). `check` may veto a match (e.g. a Luhn test).
+    /// callers can skip rebuilding). `refine` may narrow a match to the part to replace (a range
+    /// within the match's bytes) or veto it (nil: the search resumes one byte after the match's
+    /// start, so a shorter valid span inside a rejected match is still found).
     public func replacingMatches(in subject: UnsafeRawBufferPointer, with replacement: [UInt8],
-                                 where check: (UnsafeRawBufferPointer) -> Bool = { _ in true }) -> [UInt8]? {
+                                 refine: (UnsafeRawBufferPointer) -> Range<Int>? = { 0..<$0.count }) -> [UInt8]? {
         var out: [UInt8] = []
         var copied = 0, at = 0, changed = false
         while at <= subject.count, let r = firstMatch(in: subject, from: at) {
-            if check(UnsafeRawBufferPointer(rebasing: subject[r])) {
-                out.append(contentsOf: subject[copied..<r.lowerBound])
-                out.append(contentsOf: replacement)
-                copied = r.upperBound
-                changed = true
+            guard let sub = refine(UnsafeRawBufferPointer(rebasing: subject[r])), sub.lowerBound >= 0, sub.upperBound <= r.count else {
+                at = r.lowerBound + 1
+                continue
             }
-            at = r.isEmpty ? r.upperBound + 1 : r.upperBound
+            let s = r.lowerBound + sub.lowerBound, e = r.lowerBound + sub.upperBound
+            out.append(contentsOf: subject[copied..<s])
+            out.append(contentsOf: replacement)
+            copied = e
+            changed = true
+            at = e > r.lowerBound ? e : r.upperBound + 1
         }
         guard changed else { return nil }
         out.append(contentsOf: subject[copied...])
@@ -94,7 +104,7 @@ public final class PCRERegex: @unchecked Sendable {
     public func withMatch<R>(_ subject: UnsafeRawBufferPointer, whole: Bool = false, _ body: (MatchGroups) throws -> R) rethrows -> R? {
         guard let data = pcre2_match_data_create_from_pattern_8(code, nil) else { return nil }
         defer { pcre2_match_data_free_8(data) }
-        let options: UInt32 = whole ? UInt32(PCRE2_ANCHORED | PCRE2_ENDANCHORED) : 0
+        let options: UInt32 = whole && !isWholeSubject ? UInt32(PCRE2_ANCHORED | PCRE2_ENDANCHORED) : 0
         var empty: UInt8 = 0
         let rc = withUnsafePointer(to: &empty) { e in
             pcre2_match_8(code, subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? e, subject.count, 0, options, data, nil)

@@ -100,13 +100,17 @@ public final class AggregateStage: PipelineStage, @unchecked Sendable {
         windowStart = start
     }
 
+    /// A finite number from a field (NaN or infinity would poison running totals for good).
     static func number(_ v: FieldValue?) -> Double? {
+        let d: Double?
         switch v {
-        case .int(let i): return Double(i)
-        case .float(let d): return d
-        case .string(let s): return Double(s)
-        default: return nil
+        case .int(let i): d = Double(i)
+        case .float(let f): d = f
+        case .string(let s): d = Double(s)
+        default: d = nil
         }
+        guard let d, d.isFinite else { return nil }
+        return d
     }
 }
 

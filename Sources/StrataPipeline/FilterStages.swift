@@ -139,7 +139,7 @@ final class DedupStage: PipelineStage, @unchecked Sendable {
             for f in fields { h.combine(entries[r].text(of: f)) }
             let key = h.finalize()
             let t = entries[r].timestampNanos
-            if let last = seen[key], t >= last, t - last < windowNanos {
+            if let last = seen[key], t >= last, case let (gap, overflow) = t.subtractingReportingOverflow(last), !overflow, gap < windowNanos {
                 dropped += 1
                 continue
             }
@@ -150,7 +150,8 @@ final class DedupStage: PipelineStage, @unchecked Sendable {
         entries.removeLast(entries.count - w)
         if seen.count > DedupStage.maxKeys / 2 {
             let newest = seen.values.max() ?? now
-            seen = seen.filter { newest - $0.value < windowNanos }
+            let (oldest, overflow) = newest.subtractingReportingOverflow(windowNanos)
+            seen = overflow ? seen : seen.filter { $0.value > oldest }
             if seen.count > DedupStage.maxKeys { seen.removeAll() }
         }
     }

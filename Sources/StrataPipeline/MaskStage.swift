@@ -44,13 +44,35 @@ final class MaskStage: PipelineStage {
                 var changed = false
                 for (regex, luhn) in rules {
                     let replaced = bytes.withUnsafeBytes { p in
-                        regex.replacingMatches(in: p, with: replacement, where: { luhn ? MaskStage.passesLuhn($0) : true })
+                        luhn ? regex.replacingMatches(in: p, with: replacement, refine: MaskStage.cardSpan)
+                             : regex.replacingMatches(in: p, with: replacement)
                     }
                     if let replaced { bytes = replaced; changed = true }
                 }
                 if changed { entries[i].set(f, .string(String(decoding: bytes, as: UTF8.self))) }
             }
         }
+    }
+
+    /// The longest run of whole digit groups inside a candidate that is a card number (13–19
+    /// digits passing Luhn), e.g. `4111 1111 1111 1111` inside `2 4111 1111 1111 1111`.
+    static func cardSpan(_ p: UnsafeRawBufferPointer) -> Range<Int>? {
+        var groups: [Range<Int>] = []
+        var i = 0
+        while i < p.count {
+            while i < p.count, !(p[i] >= 0x30 && p[i] <= 0x39) { i += 1 }
+            let s = i
+            while i < p.count, p[i] >= 0x30 && p[i] <= 0x39 { i += 1 }
+            if i > s { groups.append(s..<i) }
+        }
+        var best: Range<Int>?
+        for a in groups.indices {
+            for b in a..<groups.count {
+                let span = groups[a].lowerBound..<groups[b].upperBound
+                if span.count > (best?.count ?? 0), passesLuhn(UnsafeRawBufferPointer(rebasing: p[span])) { best = span }
+            }
+        }
+        return best
     }
 
     /// The Luhn checksum over the digits of `p` (separators skipped), 13–19 digits.

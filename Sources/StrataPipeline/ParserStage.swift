@@ -57,13 +57,25 @@ public final class ParserStage: PipelineStage, @unchecked Sendable {
     }
 
     static func merge(_ p: LogEntry, into e: inout LogEntry) {
-        e.timestampNanos = p.timestampNanos
+        if p.timestampNanos >= Limits.minTimestampNanos && p.timestampNanos <= Limits.maxTimestampNanos {
+            e.timestampNanos = p.timestampNanos
+        } else {
+            e.set("timestamp_error", .string("parsed time outside the supported years 1823–2225"))
+        }
         if p.level != .unknown { e.level = p.level }
         e.message = p.message
         e.service = p.service
         e.host = p.host
         e.source = p.source
-        for f in p.fields { e.set(f.key, f.value) }
+        for f in p.fields {
+            // A field whose name is also an entry part (`level` that did not normalise, …)
+            // stays a field: `set` would address the part and refuse the value.
+            if let i = e.fields.firstIndex(where: { $0.key == f.key }) {
+                e.fields[i].value = f.value
+            } else if e.fields.count < Limits.maxFieldsPerEntry {
+                e.fields.append(f)
+            }
+        }
         for t in p.tags where !e.tags.contains(t) { e.tags.append(t) }
     }
 }

@@ -19,7 +19,7 @@ extension PipelineBuilder {
             // Custom field mapping: rename parsed parts (`fields: {log_msg: message}`).
             mapped = { (line: UnsafeRawBufferPointer, d: ParseDefaults) throws(ParseError) -> LogEntry? in
                 guard var e = try parse(line, d) else { return nil }
-                for (from, to) in mapping { if let v = e.value(of: from), e.set(to, v) { e.remove(from) } }
+                for (from, to) in mapping where from != to { if let v = e.value(of: from), e.set(to, v) { e.remove(from) } }
                 return e
             }
         }
@@ -87,6 +87,8 @@ extension PipelineBuilder {
             var options = CSVOptions()
             options.delimiter = try byte(o, "delimiter", ",")
             options.quote = try byte(o, "quote", "\"")
+            options.skip = Set(try o.strings("skip") ?? [])
+            options.trimSpaces = try o.bool("trim") ?? false
             if let cols = try o.strings("columns") {
                 options.header = .columns(cols)
             } else {
@@ -129,10 +131,10 @@ final class CSVState: @unchecked Sendable {
             let value: FieldValue = Array(v.utf8).withUnsafeBytes { FieldInference.value($0) }
             switch k {
             case "timestamp", "@timestamp", "time", "ts":
-                if let t = Array(v.utf8).withUnsafeBytes({ FlexibleTimestamp.parse($0) }) { e.timestampNanos = t } else { e.set(k, value) }
+                if let t = Array(v.utf8).withUnsafeBytes({ FlexibleTimestamp.parse($0) }) { e.timestampNanos = t } else { e.fields.append(Field(k, value)) }
             case "message", "msg": e.message = v
             case "level", "severity":
-                if let l = LogLevel.normalise(v) { e.level = l } else { e.set(k, value) }
+                if let l = LogLevel.normalise(v) { e.level = l } else { e.fields.append(Field(k, value)) }
             case "service", "host", "source": e.set(k, .string(v))
             default: e.set(k, value)
             }

@@ -78,10 +78,17 @@ extension PipelineBuilder {
             return DedupStage(fields: try r.strings("fields") ?? [], windowNanos: try r.duration("window") ?? 10_000_000_000)
         case "aggregate":
             let name = try r.string("name") ?? pipeline
-            guard name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }) else {
+            guard let first = name.utf8.first, first >= 0x61 && first <= 0x7A,
+                  name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }) else {
                 throw PipelineConfigError.invalid(path: r.path + ".name", expected: "a metric name of [a-z0-9_]")
             }
-            return AggregateStage(name: name, windowNanos: try r.duration("window") ?? 60_000_000_000, groupBy: try r.strings("group_by") ?? [],
+            let window = try r.duration("window") ?? 60_000_000_000
+            guard window >= 1_000_000_000 && window <= 86_400_000_000_000 else { throw PipelineConfigError.invalid(path: r.path + ".window", expected: "a window from 1s to 24h") }
+            let groupBy = try r.strings("group_by") ?? []
+            for g in groupBy where g == "pipeline" || g.isEmpty {
+                throw PipelineConfigError.invalid(path: r.path + ".group_by", expected: "field names other than 'pipeline' (the label every series carries)")
+            }
+            return AggregateStage(name: name, windowNanos: window, groupBy: groupBy,
                                   sums: try r.strings("sum") ?? [], avgs: try r.strings("avg") ?? [])
         default:
             throw PipelineConfigError.unknown(path: item.path, name: kind, known: PipelineBuilder.processorNames)

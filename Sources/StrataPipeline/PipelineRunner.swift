@@ -26,6 +26,8 @@ public final class PipelineRunner: @unchecked Sendable {
     private var dropped = 0
     private var failed = 0
     private var delivered = 0
+    private var invalid = 0
+    private var lastInvalidReason = ""
     let printLine: @Sendable ([UInt8]) -> Void
 
     /// `printLine` receives the NDJSON bytes for `stdout` outputs (standard output by default).
@@ -72,7 +74,16 @@ public final class PipelineRunner: @unchecked Sendable {
                     external[name, default: []].append(e)
                 }
             }
-            if stored { store.append(entry) }
+            if stored {
+                // A pipeline can make an entry the store refuses (a parsed time outside the
+                // supported years, a capture over the field limit): drop that one entry and
+                // count it, never the batch it came with.
+                if let reason = entry.validationError {
+                    lock.lock(); invalid += 1; lastInvalidReason = reason; lock.unlock()
+                    continue
+                }
+                store.append(entry)
+            }
         }
         for name in order {
             guard let spec = set.outputs[name], let batch = external[name] else { continue }
@@ -116,6 +127,12 @@ public final class PipelineRunner: @unchecked Sendable {
         return (delivered, failed, dropped)
     }
 
+    /// Entries dropped because the pipeline's result could not be stored, and the latest reason.
+    public var invalidEntries: (count: Int, lastReason: String) {
+        lock.lock(); defer { lock.unlock() }
+        return (invalid, lastInvalidReason)
+    }
+
     /// Waits until every queued external delivery has been attempted.
     public func drain() { queue.sync {} }
 
@@ -126,6 +143,12 @@ public final class PipelineRunner: @unchecked Sendable {
     public func metricsText(now: Int64) -> [UInt8] {
         var out = ""
         var seen: Set<String> = []
+        if isActive {
+            let d = deliveryCounts
+            out += "# TYPE strata_pipeline_invalid_entries_total counter\nstrata_pipeline_invalid_entries_total \(invalidEntries.count)\n"
+            out += "# TYPE strata_pipeline_forward_batches_total counter\n"
+            out += "strata_pipeline_forward_batches_total{result=\"ok\"} \(d.delivered)\nstrata_pipeline_forward_batches_total{result=\"failed\"} \(d.failed)\nstrata_pipeline_forward_batches_total{result=\"dropped\"} \(d.dropped)\n"
+        }
         for (pipeline, stage) in set.aggregates {
             for s in stage.totals() {
                 let metric = "strata_pipeline_\(s.name)_\(PipelineRunner.metricName(s.stat))_total"
@@ -146,8 +169,14 @@ public final class PipelineRunner: @unchecked Sendable {
         return Array(out.utf8)
     }
 
+    /// A Prometheus name or label name: `[A-Za-z_][A-Za-z0-9_]*`, other bytes as `_`.
     static func metricName(_ s: String) -> String {
-        String(s.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        var out = String(s.unicodeScalars.map { c -> Character in
+            let ok = (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_"
+            return ok ? Character(c) : "_"
+        })
+        if let f = out.first, f >= "0" && f <= "9" { out = "_" + out }
+        return out.isEmpty ? "_" : out
     }
 
     static func escape(_ s: String) -> String {

@@ -11,7 +11,7 @@ enum Transforms {
     /// `rename: {fields: {from: to}}` — moves values; an existing target is overwritten.
     static func rename(_ pairs: [(String, String)]) -> EntryStage {
         EntryStage("rename") { e in
-            for (from, to) in pairs {
+            for (from, to) in pairs where from != to {
                 if let v = e.value(of: from), e.set(to, v) { e.remove(from) }
             }
             return true
@@ -112,7 +112,7 @@ enum Transforms {
                 }
                 return nil
             }
-            if let parsed {
+            if let parsed, parsed >= Limits.minTimestampNanos, parsed <= Limits.maxTimestampNanos {
                 e.timestampNanos = parsed
                 if removeField && field != "timestamp" { e.remove(field) }
             } else {

@@ -124,3 +124,17 @@ let fixtures = packageRootPath() + "/Tests/StrataParseTests/Fixtures"
         #expect(checked == 9_999)
     }
 }
+
+@Suite struct AccessLogEscapeTests {
+    /// Apache writes a backslash as `\\`: a quoted field ending in one still ends at its quote.
+    @Test func doubledBackslashBeforeAQuoteDoesNotEscapeIt() throws {
+        var line = #"1.2.3.4 - - [29/Nov/2026:10:00:00 +0000] "GET /a\\" 200 5 "http://x/\\" "agent""#
+        let e = try #require(line.withUTF8 { AccessLogFormat.apacheCombined.parse(UnsafeRawBufferPointer($0), defaults: ParseDefaults(receivedAtNanos: 0)) })
+        #expect(e.message == #"GET /a\\"#)
+        #expect(e.field("referer") == .string(#"http://x/\\"#) && e.field("user_agent") == .string("agent"))
+    }
+
+    @Test func rfc3339FractionAtTheEndOfTimeDoesNotTrap() {
+        #expect(Timestamp.parseRFC3339("2262-04-11T23:47:16.9Z") == nil)
+    }
+}

@@ -101,10 +101,11 @@ func rawEntry(_ line: String, at nanos: Int64 = 1_795_946_400_000_000_000, servi
     }
 
     @Test func csvParserUsesTheHeaderRowAndInfersTypes() throws {
-        let set = try pipelines("pipelines:\n  - {name: c, parser: {type: csv, header: present}}")
-        let out = set.process([rawEntry("time,level,msg,code"), rawEntry("2026-11-29T10:00:00Z,warn,\"slow, very\",42")], now: now)[0].entries
+        let set = try pipelines("pipelines:\n  - {name: c, parser: {type: csv, header: present, skip: [junk], fields: {code: status_code}}}")
+        let out = set.process([rawEntry("time,level,msg,code,junk"), rawEntry("2026-11-29T10:00:00Z,warn,\"slow, very\",42,x")], now: now)[0].entries
         #expect(out.count == 1)
-        #expect(out[0].level == .warn && out[0].message == "slow, very" && out[0].field("code") == .int(42))
+        #expect(out[0].level == .warn && out[0].message == "slow, very" && out[0].field("status_code") == .int(42))
+        #expect(out[0].field("code") == nil && out[0].field("junk") == nil)
         #expect(out[0].timestampNanos == Timestamp.parseRFC3339("2026-11-29T10:00:00Z"))
     }
 

@@ -199,3 +199,61 @@ final class ConditionBox: @unchecked Sendable {
     func append(_ b: [UInt8]) { lock.lock(); data += b; lock.unlock() }
     var bytes: [UInt8] { lock.lock(); defer { lock.unlock() }; return data }
 }
+
+/// Hostile inputs found by review: none may trap or poison state.
+@Suite struct StageEdgeCaseTests {
+    @Test func dedupAcrossCenturiesDoesNotOverflow() throws {
+        let set = try pipelines("pipelines:\n  - {name: d, processors: [{dedup: {fields: [message], window: 10s}}]}")
+        let early = Timestamp.parseRFC3339("1830-01-01T00:00:00Z")!, late = Timestamp.parseRFC3339("2200-01-01T00:00:00Z")!
+        let out = set.process([LogEntry(timestampNanos: early, message: "x"), LogEntry(timestampNanos: late, message: "x")], now: 0)
+        #expect(out.flatMap(\.entries).count == 2)
+    }
+
+    @Test func cardAfterAQuantityIsStillMasked() throws {
+        let set = try pipelines("pipelines:\n  - {name: m, processors: [{mask: {patterns: [credit_card], replacement: '#'}}]}")
+        let out = set.process([LogEntry(timestampNanos: 1, message: "qty 2 4111 1111 1111 1111 ok; order 12345678901234")], now: 0)
+        #expect(out[0].entries[0].message == "qty 2 # ok; order 12345678901234")
+    }
+
+    @Test func nonFiniteNumbersDoNotPoisonAggregates() throws {
+        let set = try pipelines("pipelines:\n  - {name: a, processors: [{aggregate: {name: b, sum: [bytes]}}]}")
+        _ = set.process([LogEntry(timestampNanos: 1, message: "a", fields: [Field("bytes", .string("nan"))]),
+                         LogEntry(timestampNanos: 1, message: "b", fields: [Field("bytes", .int(5))])], now: 0)
+        let totals = set.aggregates[0].stage.totals()
+        #expect(totals.first { $0.stat == "sum_bytes" }?.value == 5)
+        #expect(throws: PipelineConfigError.self) { try pipelines("pipelines:\n  - {name: a, processors: [{aggregate: {window: 100000d}}]}") }
+        #expect(throws: PipelineConfigError.self) { try pipelines("pipelines:\n  - {name: a, processors: [{aggregate: {group_by: [pipeline]}}]}") }
+        #expect(throws: PipelineConfigError.self) { try pipelines("pipelines:\n  - {name: a, processors: [{aggregate: {name: 9lives}}]}") }
+    }
+
+    @Test func renameToItselfKeepsTheField() throws {
+        let set = try pipelines("pipelines:\n  - {name: r, processors: [{rename: {fields: {a: a}}}]}")
+        let out = set.process([LogEntry(timestampNanos: 1, message: "m", fields: [Field("a", .int(1))])], now: 0)
+        #expect(out[0].entries[0].field("a") == .int(1))
+    }
+
+    @Test func csvKeepsUnparsableTimeAndLevelAsFields() throws {
+        let set = try pipelines("pipelines:\n  - {name: c, parser: {type: csv, columns: [time, level, msg]}}")
+        let e = set.process([rawEntry("yesterday,loud,hi")], now: 0)[0].entries[0]
+        #expect(e.field("time") == .string("yesterday") && e.field("level") == .string("loud") && e.message == "hi")
+    }
+
+    @Test func timesTheStoreCannotHoldAreFlaggedNotStored() throws {
+        let set = try pipelines("pipelines:\n  - {name: g, parser: {type: grok, patterns: ['%{TIMESTAMP_ISO8601:timestamp} %{GREEDYDATA:message}']}}")
+        let runner = PipelineRunner(set: set)
+        let stored = runner.run([rawEntry("1700-01-01T00:00:00Z boom", at: 5)], now: 0)
+        #expect(stored.count == 1 && stored[0].timestampNanos == 5 && stored[0].message == "boom")
+        #expect(stored[0].field("timestamp_error") != nil)
+        // A capture over the field limit makes an entry the store refuses: dropped alone and counted.
+        let big = try pipelines("pipelines:\n  - {name: b, parser: {type: regex, patterns: ['(?<payload>.*)']}}")
+        let r2 = PipelineRunner(set: big)
+        let kept = r2.run([rawEntry(String(repeating: "x", count: Limits.maxFieldValueBytes + 1)), rawEntry("small")], now: 0)
+        #expect(kept.map { $0.field("payload") } == [.string("small")])
+        #expect(r2.invalidEntries.count == 1 && r2.invalidEntries.lastReason.contains("payload"))
+    }
+
+    @Test func prometheusNamesAreSanitised() {
+        #expect(PipelineRunner.metricName("résumé-1") == "r_sum__1")
+        #expect(PipelineRunner.metricName("1st") == "_1st")
+    }
+}
