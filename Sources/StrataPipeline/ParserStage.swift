@@ -32,24 +32,23 @@ public final class ParserStage: PipelineStage, @unchecked Sendable {
         var w = 0
         var failed = 0
         for r in entries.indices {
-            var e = entries[r]
-            var bytes = e.message
-            let defaults = ParseDefaults(receivedAtNanos: e.timestampNanos, service: e.service, host: e.host, source: e.source)
+            var bytes = entries[r].message
+            let defaults = ParseDefaults(receivedAtNanos: entries[r].timestampNanos, service: entries[r].service, host: entries[r].host, source: entries[r].source)
             let result: Result<LogEntry?, ParseError> = bytes.withUTF8 { p in
                 do throws(ParseError) { return .success(try parse(UnsafeRawBufferPointer(p), defaults)) } catch { return .failure(error) }
             }
             switch result {
             case .success(let parsed?):
-                ParserStage.merge(parsed, into: &e)
+                ParserStage.merge(parsed, into: &entries[r])
             case .success(nil):
                 continue   // a blank line or a CSV header row: not an entry
             case .failure(let error):
                 failed += 1
                 guard keepFailures else { continue }
-                if !e.tags.contains("_parse_failure") { e.tags.append("_parse_failure") }
-                e.set("parse_error", .string("\(parserName): \(error)"))
+                if !entries[r].tags.contains("_parse_failure") { entries[r].tags.append("_parse_failure") }
+                entries[r].set("parse_error", .string("\(parserName): \(error)"))
             }
-            entries[w] = e
+            if w != r { entries.swapAt(w, r) }
             w += 1
         }
         entries.removeLast(entries.count - w)

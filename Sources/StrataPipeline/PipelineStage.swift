@@ -22,13 +22,13 @@ final class EntryStage: PipelineStage {
     }
 
     func process(_ entries: inout [LogEntry], now: Int64) {
+        // Entries are changed in place (no copy, no retain of their strings); only a dropped
+        // entry makes later ones move down.
         var w = 0
         for r in entries.indices {
-            var e = entries[r]
-            if body(&e) {
-                entries[w] = e
-                w += 1
-            }
+            guard body(&entries[r]) else { continue }
+            if w != r { entries.swapAt(w, r) }
+            w += 1
         }
         entries.removeLast(entries.count - w)
     }
