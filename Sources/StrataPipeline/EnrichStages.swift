@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import StrataFormat
+import StrataIO
 import StrataParse
 
 /// `lookup: {field: service, table: services.csv, key_column: name, prefix: svc.}` — joins a
@@ -18,7 +19,8 @@ final class LookupStage: PipelineStage {
 
     init(field: String, tablePath: String, keyColumn: String?, prefix: String, path: String) throws(PipelineConfigError) {
         self.field = field
-        guard let bytes = readWholeFile(tablePath) else { throw PipelineConfigError.failed(path: path + ".table", reason: "cannot read \(tablePath)") }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(tablePath) } catch { throw PipelineConfigError.failed(path: path + ".table", reason: error.description) }
         var parser = CSVParser(options: CSVOptions(header: .present))
         var records: [[(key: String, value: String)]] = []
         var failure: ParseError?
@@ -71,18 +73,4 @@ final class HostMetadataStage: PipelineStage {
             for (k, v) in extra where entries[i].field(k) == nil { entries[i].set(k, v) }
         }
     }
-}
-
-/// Reads a whole file, or nil.
-func readWholeFile(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        if n <= 0 { break }
-        out.append(contentsOf: chunk[0..<n])
-    }
-    return ferror(f) == 0 ? out : nil
 }

@@ -1,3 +1,4 @@
+import StrataIO
 /// A MaxMind DB (`.mmdb`, format 2.x) held in memory: GeoIP2/GeoLite2 City, Country, ASN and
 /// any other database in the published format.
 ///
@@ -60,7 +61,7 @@ public final class GeoIPDatabase: Sendable {
     /// Reads the whole file at `path` and opens it.
     public convenience init(path: String) throws(GeoIPError) {
         let bytes: [UInt8]
-        do { bytes = try FileBytes.read(path: path) } catch { throw .unreadableFile(path: path, errno: error.errno) }
+        do { bytes = try FileSystem.readFile(path) } catch { throw .unreadableFile(path: path, errno: error.errno) }
         try self.init(bytes: bytes, path: path)
     }
 

@@ -1,3 +1,4 @@
+import StrataIO
 /// What a user-agent string says about the client. Every field is "" when unknown.
 ///
 /// Invariants: `browser`, `os` and `device` are names copied from the rules file; versions are
@@ -84,7 +85,7 @@ public struct UserAgentParser: Sendable {
     /// Loads the rules file at `path` (normally `user-agents.rules` from Strata's config dir).
     public static func loadDefault(from path: String) throws(UserAgentRulesError) -> UserAgentParser {
         let bytes: [UInt8]
-        do { bytes = try FileBytes.read(path: path) } catch { throw .unreadableFile(path: path, errno: error.errno) }
+        do { bytes = try FileSystem.readFile(path) } catch { throw .unreadableFile(path: path, errno: error.errno) }
         return try UserAgentParser(rules: String(decoding: bytes, as: UTF8.self))
     }
 

@@ -1,4 +1,5 @@
 import StrataFormat
+import StrataIO
 
 /// `user_agent: {field: user_agent, rules: user-agents.rules, target: ua}` — parses a
 /// User-Agent header into `target.browser`, `target.browser_version`, `target.os`,
@@ -17,7 +18,8 @@ final class UserAgentStage: PipelineStage {
         self.target = target
         var text = UserAgentParser.defaultRules
         if let rulesPath {
-            guard let bytes = readWholeFile(rulesPath) else { throw PipelineConfigError.failed(path: path + ".rules", reason: "cannot read \(rulesPath)") }
+            let bytes: [UInt8]
+            do { bytes = try FileSystem.readFile(rulesPath) } catch { throw PipelineConfigError.failed(path: path + ".rules", reason: error.description) }
             text = String(decoding: bytes, as: UTF8.self)
         }
         do { parser = try UserAgentParser(rules: text) } catch { throw PipelineConfigError.failed(path: path + ".rules", reason: "\(error)") }
