@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 DATA_DIR ?= ./strata-data
 SWIFT_BUILD_FLAGS ?=
-# Real clients the server tests drive: util-linux logger (bsdutils) and rsyslog.
-TEST_APT_PACKAGES := bsdutils rsyslog openssl
-APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev libpcre2-dev pkg-config zstd python3 python3-venv
+# Real clients the tests drive: util-linux logger (bsdutils), rsyslog, curl; the openssl, lz4 and gzip tools.
+TEST_APT_PACKAGES := bsdutils rsyslog openssl lz4 gzip curl
+APT_PACKAGES := libzstd-dev liblz4-dev libxxhash-dev zlib1g-dev libpcre2-dev libssl-dev ca-certificates pkg-config zstd python3 python3-venv
 
-.PHONY: deps build release run test bench bench-check bench-micro bench-parsers bench-ingest bench-query bench-http demo clean fuzz fault
+.PHONY: deps build release run test bench bench-check bench-micro bench-parsers bench-ingest bench-query bench-http bench-agent demo clean fuzz fault
 
 deps:
 	@bash tools/install-deps.sh $(APT_PACKAGES)
@@ -88,6 +88,13 @@ BENCH_SECONDS ?= 60
 BATCH ?= 1000
 CONNS ?= 8
 FSYNC ?= always
+# Agent benchmark: start-up, RSS/CPU at AGENT_RATE lines/s, maximum rate (tools/bench-agent.py).
+AGENT_RATE ?= 10000
+AGENT_SECONDS ?= 30
+AGENT_LINES ?= 1000000
+bench-agent: release
+	python3 tools/bench-agent.py --rate $(AGENT_RATE) --seconds $(AGENT_SECONDS) --lines $(AGENT_LINES) --runs $(RUNS) --json $(BENCH_JSON_DIR)/bench-agent.json
+
 bench-http: release
 	bash tools/bench-http.sh $(BENCH_SECONDS) $(BATCH) $(CONNS) $(FSYNC)
 

@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layers (imports only go down): Codec ← Format/IO ← WAL ← Segment ← Engine ← Query ← Server ← CLI.
+// The agent sits on Codec/Format/IO/Parse/Receivers/Config only.
 // Parse (log parsers) is pure and sits beside Format.
 let package = Package(
     name: "Strata",
@@ -9,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "strata", targets: ["strata"]),
         .executable(name: "segtool", targets: ["segtool"]),
+        .executable(name: "strata-agent", targets: ["strata-agent"]),
         .library(name: "StrataFormat", targets: ["StrataFormat"]),
         .library(name: "StrataWAL", targets: ["StrataWAL"]),
         .library(name: "StrataSegment", targets: ["StrataSegment"]),
@@ -20,6 +22,11 @@ let package = Package(
         .library(name: "StrataReceivers", targets: ["StrataReceivers"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
         .library(name: "SegtoolCommands", targets: ["SegtoolCommands"]),
+        .library(name: "StrataConfig", targets: ["StrataConfig"]),
+        .library(name: "StrataAgent", targets: ["StrataAgent"]),
+        .library(name: "StrataIO", targets: ["StrataIO"]),
+        .library(name: "StrataCodec", targets: ["StrataCodec"]),
+        .library(name: "StrataClient", targets: ["StrataClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +44,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .target(name: "StrataCodec", dependencies: ["CZstd", "CLZ4", "CXXHash", "CZlib"]),
         .target(name: "StrataFormat", dependencies: ["StrataCodec"]),
@@ -46,7 +54,8 @@ let package = Package(
         .target(name: "StrataSegment", dependencies: ["StrataFormat", "StrataIO", "StrataIndex"]),
         .target(name: "StrataParse", dependencies: ["StrataFormat", "CPCRE2"]),
         .target(name: "StrataEngine", dependencies: ["StrataWAL", "StrataSegment"]),
-        .target(name: "StrataPipeline", dependencies: ["StrataParse", "StrataQuery", "StrataIO", "StrataClient", .product(name: "Yams", package: "Yams")]),
+        .target(name: "StrataConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "StrataPipeline", dependencies: ["StrataParse", "StrataQuery", "StrataIO", "StrataClient", "StrataConfig", .product(name: "Yams", package: "Yams")]),
         .target(name: "StrataQuery", dependencies: ["StrataEngine", "StrataIndex"]),
         .target(name: "SegtoolCommands", dependencies: [
             "StrataSegment", "StrataWAL", "StrataEngine",
@@ -72,6 +81,12 @@ let package = Package(
             "StrataEngine", "StrataQuery", "StrataParse", "StrataReceivers", "StrataSegment", "StrataServer", "StrataClient", "StrataPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The log collector: never Engine, Query or the server's NIO stack (it must stay small).
+        .target(name: "StrataAgent", dependencies: [
+            "StrataParse", "StrataFormat", "StrataIO", "StrataConfig", "StrataReceivers", "StrataCodec",
+            "CZstd", "CLZ4", "CZlib", "COpenSSL",
+        ]),
+        .executableTarget(name: "strata-agent", dependencies: ["StrataAgent"]),
         .target(name: "CStrataMalloc"),
         .executableTarget(name: "strata", dependencies: ["StrataCLI", "CStrataMalloc"]),
         .executableTarget(name: "segtool", dependencies: ["SegtoolCommands"]),
@@ -87,6 +102,9 @@ let package = Package(
         .testTarget(name: "StrataQueryTests", dependencies: ["StrataQuery", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
         .testTarget(name: "StrataServerTests", dependencies: ["StrataServer", "StrataEngine", "StrataQuery", "StrataTestSupport"]),
         .testTarget(name: "StrataReceiversTests", dependencies: ["StrataReceivers", "StrataParse", "StrataTestSupport"]),
+        .testTarget(name: "StrataAgentTests", dependencies: [
+            "StrataAgent", "StrataParse", "StrataFormat", "StrataCodec", "StrataIO", "CZstd", "CZlib", "StrataTestSupport",
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "SegtoolTests", dependencies: ["SegtoolCommands", "StrataEngine", "StrataSegment", "StrataTestSupport"]),
     ]
 )

@@ -12,6 +12,7 @@ let strata: [Target.Dependency] = [
     .product(name: "StrataIndex", package: "Strata"),
     .product(name: "StrataReceivers", package: "Strata"),
     .product(name: "StrataPipeline", package: "Strata"),
+    .product(name: "StrataAgent", package: "Strata"),
 ]
 
 let package = Package(
@@ -20,5 +21,6 @@ let package = Package(
     targets: [
         "FuzzSegment", "FuzzSegmentChecksummed", "FuzzWAL", "FuzzColumns", "FuzzMessage", "FuzzManifest", "FuzzEntryBatch", "FuzzLineParser", "FuzzQueryParser", "FuzzRoaring", "FuzzTermDictionary", "FuzzBatchBody", "FuzzElasticBulk", "FuzzLokiPush", "FuzzOTLPLogs", "FuzzSyslog", "FuzzForward",
         "FuzzAccessLog", "FuzzGrok", "FuzzCSV", "FuzzTimestamp", "FuzzGeoIP", "FuzzUserAgent", "FuzzMultiline", "FuzzPipelineConfig",
+        "FuzzLZ4Frame", "FuzzAgentBuffer", "FuzzContainerLogs", "FuzzTextEncoding", "FuzzAgentConfig",
     ].map { .executableTarget(name: $0, dependencies: strata) }
 )

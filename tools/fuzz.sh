@@ -7,7 +7,7 @@ SECONDS_EACH=${1:-20}
 shift || true
 cd "$(dirname "$0")/../Fuzz"
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs FuzzSyslog FuzzForward FuzzAccessLog FuzzGrok FuzzCSV FuzzTimestamp FuzzGeoIP FuzzUserAgent FuzzMultiline FuzzPipelineConfig)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzSegment FuzzSegmentChecksummed FuzzWAL FuzzColumns FuzzMessage FuzzManifest FuzzEntryBatch FuzzLineParser FuzzQueryParser FuzzRoaring FuzzTermDictionary FuzzBatchBody FuzzElasticBulk FuzzLokiPush FuzzOTLPLogs FuzzSyslog FuzzForward FuzzAccessLog FuzzGrok FuzzCSV FuzzTimestamp FuzzGeoIP FuzzUserAgent FuzzMultiline FuzzPipelineConfig FuzzLZ4Frame FuzzAgentBuffer FuzzContainerLogs FuzzTextEncoding FuzzAgentConfig)
 swift build -c debug --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3
 V=../format-spec/vectors
 CORPUS=${STRATA_CORPUS:-../../shared/corpus}
@@ -79,8 +79,27 @@ for t in "${TARGETS[@]}"; do
             printf 'browser Firefox Firefox/\nos Linux Linux\ndevice desktop *\n\0Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0' > "$work/u" ;;
         FuzzMultiline)
             printf '\x20Exception in thread main\n  at a.b(C.java:1)\n\tat d\nnext\n  more' > "$work/m" ;;
+        FuzzAgentBuffer) cp $V/agent-buffer/* "$work/" ;;
+        FuzzAgentConfig)
+            printf 'inputs:\n  - type: file\n    paths: ["/var/log/*.log"]\n    multiline: {pattern: "^x", negate: true}\noutput:\n  hosts: ["a:1"]\n' > "$work/yaml"
+            printf '# strata-agent checkpoints v1: device inode offset fingerprint fingerprint_bytes path\n1 2 3 ff 4 /p\n' > "$work/cp"
+            printf 'POST /api/logs HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n' > "$work/http" ;;
+        FuzzContainerLogs)
+            A=../Tests/StrataAgentTests/Fixtures
+            for f in $A/docker/*/*-json.log $A/pods/*/*/*.log; do head -3 "$f" > "$work/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+            for f in $A/docker/*/config.v2.json; do cp "$f" "$work/config-$(basename "$(dirname "$f")").json"; done ;;
+        FuzzTextEncoding)
+            printf '\xff\xfeh\x00i\x00\n\x00' > "$work/le"; printf '\xfe\xff\x00h\x00\n' > "$work/be"; printf 'caf\xe9\r\n\xc3\x28\n' > "$work/bytes" ;;
         FuzzPipelineConfig)
             printf 'outputs:\n  - {name: e, type: stream}\npipelines:\n  - name: n\n    filter: "service:web"\n    parser: nginx\n    processors:\n      - mask: {patterns: [email]}\n      - rename: {fields: {client_ip: ip}}\n    routes:\n      - {level: error, outputs: [store, e]}\n  - name: a\n    parser: {type: kv}\n    processors: [{sample: {one_in: 2}}, {dedup: {fields: [message]}}, {aggregate: {group_by: [level]}}]\n' > "$work/p" ;;
+        FuzzLZ4Frame)
+            # First byte: limit 1 << (b % 21). Frames from the real lz4 tool: default, linked
+            # 64 KiB blocks with block checksums and content size, two concatenated, skippable.
+            printf 'line 1\nline 2 level=info\n' | lz4 -c -q | { printf '\x14'; cat; } > "$work/f"
+            printf 'a\n' | lz4 -c -q -BD -BX --content-size | { printf '\x0a'; cat; } > "$work/g"
+            head -c 70000 /dev/zero | lz4 -c -q -B4 -BD | { printf '\x13'; cat; } > "$work/z"
+            { printf 'x\n' | lz4 -c -q; printf 'y\n' | lz4 -c -q --no-frame-crc; } | { printf '\x14'; cat; } > "$work/two"
+            printf '\x14\x50\x2a\x4d\x18\x02\x00\x00\x00hi' > "$work/skip" ;;
         FuzzRoaring) printf '\x3a\x30\x00\x00\x01\x00\x00\x00\x00\x00\x02\x00\x10\x00\x00\x00\x01\x00\x02\x00\x03\x00' > "$work/r1" ;;
         FuzzQueryParser)
             printf 'level:error (service:api OR host:web-*) -"connection refused" status:500' > "$work/q"

@@ -1,7 +1,8 @@
+import CLZ4
 import CZlib
 import CZstd
 
-/// Decompression of whole HTTP bodies (`Content-Encoding: gzip | deflate | zstd`), where the
+/// Decompression of whole HTTP bodies (`Content-Encoding: gzip | deflate | zstd | lz4`), where the
 /// decompressed size is not known in advance.
 ///
 /// Invariant: the output never exceeds `limit` bytes — a body that would inflate past it fails
@@ -10,6 +11,8 @@ import CZstd
 public enum StreamDecompression {
     public enum Encoding: String, Sendable, CaseIterable {
         case gzip, deflate, zstd
+        /// The LZ4 *frame* format (lz4frame.h, what the `lz4` tool writes), not raw LZ4 blocks.
+        case lz4
     }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
@@ -26,11 +29,12 @@ public enum StreamDecompression {
         }
     }
 
-    /// Decompresses `input` (one or more concatenated gzip members or zstd frames).
+    /// Decompresses `input` (one or more concatenated gzip members, zstd frames or lz4 frames).
     public static func decompress(_ input: UnsafeRawBufferPointer, encoding: Encoding, limit: Int) throws(Failure) -> [UInt8] {
         switch encoding {
         case .gzip, .deflate: return try inflate(input, gzip: encoding == .gzip, limit: limit)
         case .zstd: return try unzstd(input, limit: limit)
+        case .lz4: return try unlz4(input, limit: limit)
         }
     }
 
@@ -97,6 +101,39 @@ public enum StreamDecompression {
             // All input consumed but the frame wants more, and nothing came out: truncated.
             if inBuf.pos == inBuf.size && hint != 0 && produced < chunk.count { throw .invalid(.zstd, detail: "truncated frame") }
         }
+        return out
+    }
+
+    static func unlz4(_ input: UnsafeRawBufferPointer, limit: Int) throws(Failure) -> [UInt8] {
+        guard input.count > 0 else { throw .invalid(.lz4, detail: "empty body") }
+        var dctx: OpaquePointer?
+        let rc = LZ4F_createDecompressionContext(&dctx, UInt32(LZ4F_VERSION))
+        guard LZ4F_isError(rc) == 0, let dctx else { throw .invalid(.lz4, detail: "cannot allocate a decompression context") }
+        defer { LZ4F_freeDecompressionContext(dctx) }
+        var out = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var consumed = 0
+        // 0 once a frame is complete; LZ4F then starts the next frame (concatenated frames are
+        // one body, as for the `lz4` tool). Non-zero at the end of the input: truncated.
+        var hint = 1
+        while true {
+            var srcSize = input.count - consumed
+            var produced = chunk.count
+            hint = chunk.withUnsafeMutableBytes { c in
+                LZ4F_decompress(dctx, c.baseAddress, &produced, input.baseAddress! + consumed, &srcSize, nil)
+            }
+            if LZ4F_isError(hint) != 0 { throw .invalid(.lz4, detail: String(cString: LZ4F_getErrorName(hint))) }
+            consumed += srcSize
+            if out.count + produced > limit { throw .tooLarge(limit: limit) }
+            out.append(contentsOf: chunk[0..<produced])
+            // Done when all input is consumed and the context holds nothing more: the frame
+            // ended (0: fully flushed), or the chunk was not filled. A full chunk may leave
+            // decoded bytes inside the context, so call again. (Another call after a frame
+            // ended would start a new frame and report it missing.)
+            if consumed == input.count && (hint == 0 || produced < chunk.count) { break }
+            if srcSize == 0 && produced == 0 { throw .invalid(.lz4, detail: "decoder made no progress at byte \(consumed)") }
+        }
+        if hint != 0 { throw .invalid(.lz4, detail: "truncated frame") }
         return out
     }
 }

@@ -82,7 +82,7 @@ extension Engine {
         let live = Set(snap.segments.map(\.id))
         guard task.inputs.count >= 2, task.inputs.allSatisfy({ live.contains($0.id) }),
               Set(task.inputs.map(\.partitionStartNanos)).count == 1 else {
-            throw .failed("compaction inputs \(task.inputs.map(\.id)) are not live segments of one partition")
+            throw .failed("compaction inputs \(task.inputs.map(\.id)) " + Self.staleInputsReason)
         }
         var readers = [SegmentReader]()
         for s in task.inputs {
@@ -146,15 +146,25 @@ extension Engine {
         return CompactionResult(task: task, output: output, nanos: monotonicNanos() - t0)
     }
 
+    /// The end of the error `compact` throws when a task's inputs are no longer live.
+    static let staleInputsReason = "are not live segments of one partition"
+
     /// Plans and runs every merge `policy` calls for now (one pass; merged outputs may call
-    /// for more in the next). Stops at the first failure.
+    /// for more in the next). Stops at the first failure; a task whose inputs another pass
+    /// replaced meanwhile is skipped (the next pass plans again).
     @discardableResult
     public func compactOnce(_ policy: CompactionPolicy, nowNanos: Int64 = wallClockNanos()) throws(EngineError) -> [CompactionResult] {
         var done = [CompactionResult]()
         for task in compactionPlan(policy, nowNanos: nowNanos) {
             if stopCompaction.load(ordering: .relaxed) { break }
             if partitionsInUse.contains(task.partitionStartNanos) { continue }   // next pass
-            let r = try compact(task, policy: policy)
+            let r: CompactionResult
+            do { r = try compact(task, policy: policy) } catch {
+                // An archive or rewrite pass changed the partition between the plan and the
+                // merge (it claimed and released it meanwhile): a lost race, not a failure.
+                if case .failed(let why) = error, why.hasSuffix(Self.staleInputsReason) { continue }
+                throw error
+            }
             recordCompaction(r)
             done.append(r)
         }

@@ -63,20 +63,35 @@ public enum LogEntryJSON {
 
     /// Appends `s` as a JSON string literal with the required escapes.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendString(bytes: UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// Appends the UTF-8 text `bytes` as a JSON string literal with the required escapes;
+    /// runs of bytes that need none are copied at once.
+    public static func appendString(bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(0x22)
-        for c in s.utf8 {
+        var run = 0
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let c = bytes[i]
+            if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
+            if run < i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<i])) }
             switch c {
             case 0x22: out.append(0x5C); out.append(0x22)
             case 0x5C: out.append(0x5C); out.append(0x5C)
             case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
             case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
             case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: out.append(c)
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex.utf8Start[Int(c >> 4)], hex.utf8Start[Int(c & 15)]])
             }
+            i += 1
+            run = i
         }
+        if run < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<n])) }
         out.append(0x22)
     }
 }

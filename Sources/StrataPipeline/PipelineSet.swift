@@ -101,14 +101,3 @@ public struct PipelineSet: Sendable, Equatable {
     }
 }
 
-extension ConfigValue {
-    /// Converts a YAML node (anchors and aliases resolved by Yams).
-    init(_ node: Node) {
-        switch node {
-        case .scalar(let s): self = s.tag.description.hasSuffix(":null") && (s.string.isEmpty || s.string == "~" || s.string == "null") ? .null : .scalar(s.string)
-        case .sequence(let seq): self = .list(seq.map { ConfigValue($0) })
-        case .mapping(let m): self = .map(m.map { ($0.key.string ?? "", ConfigValue($0.value)) })
-        case .alias: self = .null
-        }
-    }
-}

@@ -298,15 +298,7 @@ public struct ServerConfig: Sendable, Equatable {
     }
 
     /// `123`, `64KiB`, `16MiB`, `1GiB` (also `KB`/`MB`/`GB` meaning the same powers of two).
-    public static func parseSize(_ s: String) -> Int? {
-        let t = trimmed(s)
-        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30)]
-        for (u, m) in units where t.hasSuffix(u) {
-            guard let n = Int(trimmed(String(t.dropLast(u.count)))), n >= 0, n <= Int.max / m else { return nil }
-            return n * m
-        }
-        return Int(t)
-    }
+    public static func parseSize(_ s: String) -> Int? { ConfigReader.parseByteSize(s) }
 }
 
 /// A configuration problem, naming where the bad setting came from.

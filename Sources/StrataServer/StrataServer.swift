@@ -308,7 +308,7 @@ public final class StrataServer: Sendable {
         let body = try await collect(request, limit: config.maxBodyBytes)
         guard let enc, compressed else { return (body, body.count, hold) }
         guard let e = StreamDecompression.Encoding(rawValue: enc == "x-gzip" ? "gzip" : enc) else {
-            throw APIError(.unsupportedMediaType, "Content-Encoding '\(enc)' is not supported (gzip, deflate, zstd)")
+            throw APIError(.unsupportedMediaType, "Content-Encoding '\(enc)' is not supported (gzip, deflate, zstd, lz4)")
         }
         let limit = config.maxBodyBytes
         do throws(StreamDecompression.Failure) {
