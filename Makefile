@@ -17,6 +17,9 @@ build: deps
 
 release: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
+	# The agent is linked statically (Swift runtime and Foundation): it runs on hosts without a
+	# Swift toolchain, and only what it uses is resident (docs/agent.md).
+	swift build -c release --product strata-agent --static-swift-stdlib $(SWIFT_BUILD_FLAGS)
 
 # The server on the embedded default (127.0.0.1:8080, ./strata-data), seeded with sample logs once.
 run: release
@@ -92,8 +95,9 @@ FSYNC ?= always
 AGENT_RATE ?= 10000
 AGENT_SECONDS ?= 30
 AGENT_LINES ?= 1000000
+AGENT_CHECK ?=
 bench-agent: release
-	python3 tools/bench-agent.py --rate $(AGENT_RATE) --seconds $(AGENT_SECONDS) --lines $(AGENT_LINES) --runs $(RUNS) --json $(BENCH_JSON_DIR)/bench-agent.json
+	python3 tools/bench-agent.py --rate $(AGENT_RATE) --seconds $(AGENT_SECONDS) --lines $(AGENT_LINES) --runs $(RUNS) --json $(BENCH_JSON_DIR)/bench-agent.json $(AGENT_CHECK)
 
 bench-http: release
 	bash tools/bench-http.sh $(BENCH_SECONDS) $(BATCH) $(CONNS) $(FSYNC)

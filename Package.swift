@@ -84,7 +84,7 @@ let package = Package(
         // The log collector: never Engine, Query or the server's NIO stack (it must stay small).
         .target(name: "StrataAgent", dependencies: [
             "StrataParse", "StrataFormat", "StrataIO", "StrataConfig", "StrataReceivers", "StrataCodec",
-            "CZstd", "CLZ4", "CZlib", "COpenSSL",
+            "CZstd", "CLZ4", "CZlib", "COpenSSL", "CStrataMalloc",
         ]),
         .executableTarget(name: "strata-agent", dependencies: ["StrataAgent"]),
         .target(name: "CStrataMalloc"),

@@ -79,17 +79,22 @@ public final class Agent: @unchecked Sendable {
         AgentLog.info("strata-agent \(AgentVersion.string) started as '\(config.id)': \(inputs.count) inputs, shipping to \(config.output.endpoints.map { "\($0.host):\($0.port)" }.joined(separator: ", "))")
     }
 
-    /// Stops inputs, delivers what it can within `shutdown_timeout`, saves checkpoints.
+    /// Stops inputs, delivers what it can within `shutdown_timeout`, saves checkpoints. Never
+    /// waits longer than about `shutdown_timeout` plus one request timeout.
     public func stop() {
         let already = lock.withLock { () -> Bool in
             defer { stopping = true; lock.broadcast() }
             return stopping
         }
         if already { return }
+        // One deadline for the whole stop: producers blocked on a full buffer give up at it
+        // (their lines are re-read from checkpoints), and the shipper delivers until it.
+        let deadline = monotonicNanos() + UInt64(max(0, config.shutdownTimeoutNanos))
+        queue.stopProducers(at: deadline)
         for i in inputs { i.stop() }
         clock?.join()
         _ = try? assembler.flush()
-        shipper.stop(drainUntil: monotonicNanos() + UInt64(max(0, config.shutdownTimeoutNanos)))
+        shipper.stop(drainUntil: deadline)
         queue.stop()
         heartbeat?.stop()
         do { try checkpoints.saveIfChanged() } catch { AgentLog.error("saving checkpoints: \(error)") }

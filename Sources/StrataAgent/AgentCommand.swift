@@ -1,3 +1,4 @@
+import CStrataMalloc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,6 +40,9 @@ public enum AgentCommand {
             print(summary(config))
             return 0
         }
+        // A handful of long-lived threads allocate and free batch-sized buffers: with glibc's
+        // defaults each thread's arena keeps its high-water mark resident.
+        strata_tune_malloc_small()
         // Signals are taken synchronously by this thread; every other thread inherits the mask.
         var set = sigset_t()
         sigemptyset(&set)

@@ -103,7 +103,7 @@ extension AgentConfig {
             }
         }
         o.maxLines = try m.int("max_lines") ?? 500
-        o.maxBytes = try m.byteSize("max_bytes") ?? (10 << 20)
+        o.maxBytes = try m.byteSize("max_bytes") ?? (256 << 10)
         o.timeoutNanos = try m.duration("timeout") ?? 5_000_000_000
         return MultilineConfig(pattern: pattern, options: o)
     }

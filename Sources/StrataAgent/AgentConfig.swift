@@ -79,8 +79,9 @@ public struct FileInputConfig: Sendable {
     public var encoding: TextEncoding = .utf8
     public var format: Format = .auto
     public var readBufferBytes = 64 << 10
-    /// Longer lines are cut to this size (the rest of the line is dropped and counted).
-    public var maxLineBytes = 1 << 20
+    /// Longer lines are cut to this size (the rest of the line is dropped and counted). The
+    /// default stays well under the server's 1 MiB per-record limit after JSON escaping.
+    public var maxLineBytes = 256 << 10
     public var multiline: MultilineConfig?
     public var service: String?
     public var fields: [(String, String)] = []

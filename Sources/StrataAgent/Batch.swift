@@ -11,6 +11,18 @@ public struct Batch: Sendable {
     public var compression: BodyCompression.Encoding
     public var body: [UInt8]
     public var files: [FileIdentity]
+    /// For the last piece of a disk record split after a 413: the record to acknowledge with it
+    /// (not stored on disk).
+    var splitFromDiskRecord: DiskBuffer.RecordID?
+
+    public init(sequence: UInt64, lines: Int, rawBytes: Int, compression: BodyCompression.Encoding, body: [UInt8], files: [FileIdentity]) {
+        self.sequence = sequence
+        self.lines = lines
+        self.rawBytes = rawBytes
+        self.compression = compression
+        self.body = body
+        self.files = files
+    }
 
     /// The on-disk buffer record of this batch: `u8 version (1) · u8 compression · u32 lines ·
     /// u32 rawBytes` (little-endian) then the compressed body (see format-spec/agent-buffer.md).

@@ -16,10 +16,11 @@ public final class BatchAssembler: @unchecked Sendable {
     private var files: [FileIdentity] = []
     private var openedAtNanos: UInt64 = 0
     private var sequence: UInt64 = 1
+    /// The adaptive line target, under its own lock: the shipper adapts it while a producer
+    /// may be blocked in `enqueue` holding `lock`.
+    private let targetLock = ConditionLock()
     private var target: Int
     /// Counters.
-    public private(set) var sealedBatches = 0
-    public private(set) var sealedLines = 0
 
     public init(output: OutputConfig, queue: DeliveryQueue, checkpoints: CheckpointStore) {
         self.output = output
@@ -30,7 +31,7 @@ public final class BatchAssembler: @unchecked Sendable {
     }
 
     /// The current adaptive line target.
-    public var targetLines: Int { lock.withLock { target } }
+    public var targetLines: Int { targetLock.withLock { target } }
 
     /// Adds `count` entries (`ndjson`: one JSON object per line, each ending in `\n`). With
     /// `file`, the entries are that file's lines up to the raw `offset`.
@@ -38,14 +39,14 @@ public final class BatchAssembler: @unchecked Sendable {
     public func append(_ ndjson: UnsafeRawBufferPointer, count: Int, file: FileIdentity? = nil, offset: Int = 0) throws(AgentRuntimeError) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if lines == 0 { openedAtNanos = monotonicNanos() }
+        if lines == 0 && files.isEmpty { openedAtNanos = monotonicNanos() }
         body.append(contentsOf: ndjson)
         lines += count
         if let file {
             checkpoints.handOut(file, offset: offset, batch: sequence)
             if !files.contains(file) { files.append(file) }
         }
-        if lines >= target || body.count >= output.batchBytes { return try sealLocked() }
+        if lines >= targetLines || body.count >= output.batchBytes { return try sealLocked() }
         return true
     }
 
@@ -53,7 +54,7 @@ public final class BatchAssembler: @unchecked Sendable {
     public func sealIfDue() throws(AgentRuntimeError) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard lines > 0, monotonicNanos() - openedAtNanos >= UInt64(output.batchTimeoutNanos) else { return true }
+        guard lines > 0 || !files.isEmpty, monotonicNanos() - openedAtNanos >= UInt64(output.batchTimeoutNanos) else { return true }
         return try sealLocked()
     }
 
@@ -66,7 +67,7 @@ public final class BatchAssembler: @unchecked Sendable {
 
     /// Adapts the line target to the server's answers.
     public func adapt(tooLarge: Bool) {
-        lock.withLock {
+        targetLock.withLock {
             if tooLarge {
                 target = max(output.minBatchLines, target / 2)
             } else if target < output.batchLines {
@@ -79,8 +80,6 @@ public final class BatchAssembler: @unchecked Sendable {
         let compressed = BodyCompression(output.compression, level: output.compressionLevel).compress(body).bytes
         let batch = Batch(sequence: sequence, lines: lines, rawBytes: body.count, compression: output.compression, body: compressed, files: files)
         sequence += 1
-        sealedBatches += 1
-        sealedLines += lines
         body.removeAll(keepingCapacity: true)
         lines = 0
         files.removeAll(keepingCapacity: true)

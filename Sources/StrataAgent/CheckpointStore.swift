@@ -29,12 +29,16 @@ public final class CheckpointStore: @unchecked Sendable {
     /// Per file: (batch sequence, offset after the lines in that batch, safe yet).
     private var pending: [FileIdentity: [(batch: UInt64, offset: Int, safe: Bool)]] = [:]
     private var dirty = false
+    /// Whether a checkpoints file existed when the store was opened (`start_at: end` applies
+    /// only to an agent's very first start).
+    public let existedAtLoad: Bool
 
     /// Loads `path` if it exists.
     /// - Throws: `AgentRuntimeError.corruptCheckpoints` for a file that cannot be read back.
     public init(path: String) throws(AgentRuntimeError) {
         self.path = path
-        guard FileSystem.exists(path) else { return }
+        existedAtLoad = FileSystem.exists(path)
+        guard existedAtLoad else { return }
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(path) } catch { throw .io(path: path, operation: "read", errno: error.errno) }
         for c in try Self.decode(bytes, path: path) { committed[c.identity] = c }
@@ -59,6 +63,28 @@ public final class CheckpointStore: @unchecked Sendable {
             } else {
                 committed[c.identity] = c
             }
+            dirty = true
+        }
+    }
+
+    /// Starts a file over (truncated, or a new file on a reused inode): the offset and
+    /// fingerprint are replaced, and batches of the old content still in flight can no longer
+    /// move the offset.
+    public func restart(_ c: Checkpoint) {
+        lock.withLock {
+            committed[c.identity] = c
+            pending[c.identity] = nil
+            dirty = true
+        }
+    }
+
+    /// Records a longer fingerprint of a file that grew past its first bytes.
+    public func updateFingerprint(_ identity: FileIdentity, fingerprint: UInt64, bytes: Int) {
+        lock.withLock {
+            guard var c = committed[identity], c.fingerprintBytes != bytes || c.fingerprint != fingerprint else { return }
+            c.fingerprint = fingerprint
+            c.fingerprintBytes = bytes
+            committed[identity] = c
             dirty = true
         }
     }

@@ -25,12 +25,17 @@ public final class DeliveryQueue: @unchecked Sendable {
     private var ring: [Batch] = []
     private var ringHead = 0
     private var stopping = false
+    /// Producers waiting for room give up at this time (graceful stop): their lines are re-read
+    /// from the files' checkpoints at the next start.
+    private var producerDeadline: UInt64 = .max
+    private var lastDiskError: String?
     /// Disk records already handed to the shipper (peeked, not yet acknowledged).
     private var diskInFlight = false
     private var replaySequence: UInt64 = 1 << 62
     /// Counters for heartbeats and metrics.
-    public private(set) var spilledBatches = 0
-    public private(set) var blockedNanos: Int64 = 0
+    private var spilled = 0
+    /// Batches written to the disk buffer since start.
+    public var spilledBatches: Int { lock.withLock { spilled } }
 
     public init(ringCapacity: Int, disk: DiskBuffer?, checkpoints: CheckpointStore) {
         self.ringCapacity = max(1, ringCapacity)
@@ -50,9 +55,7 @@ public final class DeliveryQueue: @unchecked Sendable {
     public func enqueue(_ batch: Batch) throws(AgentRuntimeError) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        var waitedSince: UInt64?
-        defer { if let w = waitedSince { blockedNanos += Int64(monotonicNanos() - w) } }
-        while !stopping {
+        while !stopping && monotonicNanos() < producerDeadline {
             let diskEmpty = disk?.isEmpty ?? true
             if ring.count - ringHead < ringCapacity && diskEmpty {
                 ring.append(batch)
@@ -60,19 +63,25 @@ public final class DeliveryQueue: @unchecked Sendable {
                 return true
             }
             if let disk {
-                let ok: Bool
+                var ok = false
                 do {
                     ok = try disk.append(batch.bufferRecord())
                     if ok { try disk.sync() }
-                } catch { throw .io(path: disk.directory, operation: "buffer append (\(error))", errno: 0) }
+                } catch {
+                    // Never drop the batch: wait as if the buffer were full, and say why once.
+                    ok = false
+                    let text = "\(error)"
+                    if lastDiskError != text { AgentLog.error("disk buffer \(disk.directory): \(text); inputs wait") }
+                    lastDiskError = text
+                }
                 if ok {
-                    spilledBatches += 1
+                    lastDiskError = nil
+                    spilled += 1
                     checkpoints.markSafe(batch: batch.sequence, files: batch.files)
                     lock.broadcast()
                     return true
                 }
             }
-            if waitedSince == nil { waitedSince = monotonicNanos() }
             lock.wait(seconds: 0.5)
         }
         return false
@@ -114,6 +123,10 @@ public final class DeliveryQueue: @unchecked Sendable {
             do { try disk.acknowledge(through: id) } catch { throw .io(path: disk.directory, operation: "buffer ack (\(error))", errno: 0) }
         } else {
             precondition(ringHead < ring.count && ring[ringHead].sequence == d.batch.sequence, "BUG: acknowledging a batch that is not the oldest")
+            // The last piece of a split disk record releases the record.
+            if let id = ring[ringHead].splitFromDiskRecord, let disk {
+                do { try disk.acknowledge(through: id) } catch { throw .io(path: disk.directory, operation: "buffer ack (\(error))", errno: 0) }
+            }
             ringHead += 1
             if ringHead > 64 && ringHead * 2 > ring.count {
                 ring.removeFirst(ringHead)
@@ -133,17 +146,25 @@ public final class DeliveryQueue: @unchecked Sendable {
             precondition(ringHead < ring.count && ring[ringHead].sequence == d.batch.sequence, "BUG: splitting a batch that is not the oldest")
             ring.replaceSubrange(ringHead...ringHead, with: pieces)
         } else {
-            // Disk records are immutable: deliver the pieces from memory first, then acknowledge.
+            // Disk records are immutable: the pieces go first from memory, and the record is
+            // acknowledged only with the last of them (a crash before resends the record).
+            var pieces = pieces
+            pieces[pieces.count - 1].splitFromDiskRecord = d.diskID
             ring.insert(contentsOf: pieces, at: ringHead)
-            if let id = d.diskID, let disk {
-                do { try disk.acknowledge(through: id) } catch { throw .io(path: disk.directory, operation: "buffer ack (\(error))", errno: 0) }
-            }
         }
         lock.broadcast()
     }
 
     /// Whether nothing is waiting anywhere.
     public var isEmpty: Bool { lock.withLock { ringHead == ring.count && (disk?.isEmpty ?? true) } }
+
+    /// Makes producers still waiting for room at `deadline` give up (`enqueue` returns false).
+    public func stopProducers(at deadline: UInt64) {
+        lock.withLock {
+            producerDeadline = deadline
+            lock.broadcast()
+        }
+    }
 
     /// Wakes every waiter and makes `enqueue` and `next` return.
     public func stop() {

@@ -23,7 +23,7 @@ struct EndpointHealth: Sendable {
     /// The breaker's state at `now`.
     func state(now: UInt64) -> State {
         guard isOpen else { return .closed }
-        return now - openedAtNanos >= cooldownNanos ? .halfOpen : .open
+        return now >= openedAtNanos &+ cooldownNanos ? .halfOpen : .open
     }
 
     /// Whether a request may go to this endpoint at `now`.

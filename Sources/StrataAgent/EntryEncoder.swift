@@ -82,7 +82,11 @@ public struct EntryEncoder: Sendable {
             }
             // `open` is the line after its `{`; an empty object needs no comma.
             if !JSONObjectCheck.startsWithClosingBrace(open) { out.append(0x2C) }
+            // A multiline event may hold line breaks between JSON tokens (valid JSON has them
+            // only as whitespace there): one NDJSON line must not.
+            let start = out.count
             out.append(contentsOf: open)
+            for i in start..<out.count where out[i] == 0x0A || out[i] == 0x0D { out[i] = 0x20 }
             out.append(0x0A)
             return
         }

@@ -71,16 +71,24 @@ extension FileTailer {
     /// nil for the head of a cut line (the position advances when its terminator is found).
     private func process(_ f: TailedFile, _ raw: UnsafeRawBufferPointer, lineStart: Int, end: Int?) {
         let now = wallClockNanos()
-        var text = f.converted
-        f.converted = []
-        text.removeAll(keepingCapacity: true)
-        f.encoding.appendUTF8(ofLine: raw, to: &text)
-        text.withUnsafeBytes { t in
-            f.decoder.decode(t, lineStart: lineStart, readTimeNanos: now) { message, ts, stream, messageStart in
+        if f.decoder.takesRawLines {
+            var n = raw.count
+            if n > 0 && raw[n - 1] == 0x0A { n -= 1 }
+            f.decoder.decode(UnsafeRawBufferPointer(rebasing: raw[0..<n]), lineStart: lineStart, readTimeNanos: now) { message, ts, stream, messageStart in
                 deliver(f, message, ts, stream, lineStart: messageStart)
             }
+        } else {
+            var text = f.converted
+            f.converted = []
+            text.removeAll(keepingCapacity: true)
+            f.encoding.appendUTF8(ofLine: raw, to: &text)
+            text.withUnsafeBytes { t in
+                f.decoder.decode(t, lineStart: lineStart, readTimeNanos: now) { message, ts, stream, messageStart in
+                    deliver(f, message, ts, stream, lineStart: messageStart)
+                }
+            }
+            f.converted = text
         }
-        f.converted = text
         f.decoderPendingStart = f.decoder.pendingStart
         if let end { updateSafeAfterLine(f, end: end) }
     }

@@ -50,6 +50,8 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
     private var firstScan = true
     /// The batch assembler refused entries mid-chunk (stopping).
     private var refused = false
+    /// Some file still had unread bytes when its share of the last cycle ran out.
+    private var behind = false
     private var needScan = true
 
     public init(config: FileInputConfig, checkpoints: CheckpointStore, batcher: BatchAssembler, host: String,
@@ -104,6 +106,11 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
             }
             if !readAll() { break }
             let elapsed = Int64(monotonicNanos() - cycleStart)
+            // A file with more unread bytes than one cycle's share: go on at once (catching up).
+            if behind {
+                if let inotify, inotify.wait(timeoutMillis: 0).directoryChanged { needScan = true }
+                continue
+            }
             if let inotify {
                 let ev = inotify.wait(timeoutMillis: Int32(config.pollIntervalNanos / 1_000_000))
                 if ev.directoryChanged { needScan = true }
@@ -121,7 +128,17 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
         let (found, dirs) = scanner.scan()
         inotify?.watch(dirs)
         let seen = Set(found.map(\.identity))
-        for m in found where files[m.identity] == nil && !ignored.contains(m.identity) {
+        ignored.formIntersection(seen)
+        for m in found where !ignored.contains(m.identity) {
+            if let f = files[m.identity] {
+                // A renamed file that still matches (rotation to `app.log.1` under `app.log*`)
+                // stays a normal tailed file under its new name: never read again from 0.
+                if f.rotatedAway || f.path != m.path, FileIdentity.of(path: f.path)?.0 != f.identity {
+                    f.path = m.path
+                    f.rotatedAway = false
+                }
+                continue
+            }
             open(m.path, identity: m.identity, size: m.size)
         }
         if firstScan {
@@ -143,10 +160,12 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
             return
         }
         var offset = 0
+        var resumed = false
         if let cp = checkpoints.checkpoint(for: identity),
            cp.fingerprintBytes == 0 || TailedFile.fingerprint(fd: fd, count: cp.fingerprintBytes) == cp.fingerprint {
             offset = cp.offset <= size ? cp.offset : 0
-        } else if firstScan && config.startAt == .end {
+            resumed = true
+        } else if firstScan && config.startAt == .end && !checkpoints.existedAtLoad {
             offset = size
         }
         let f = TailedFile(path: path, identity: identity, fd: fd, offset: offset, encoding: config.encoding,
@@ -154,7 +173,12 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
         _ = f.resolveEncoding(size: size, final: false)
         f.refreshFingerprint(size: size)
         files[identity] = f
-        checkpoints.register(f.checkpoint(offset: offset))
+        if resumed {
+            checkpoints.register(f.checkpoint(offset: offset))
+        } else {
+            // A new file, possibly on the inode of an old one whose batches are still in flight.
+            checkpoints.restart(f.checkpoint(offset: offset))
+        }
     }
 
     /// At start-up: files checkpointed under a path of this input that were renamed while the
@@ -193,6 +217,7 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
     /// One pass over every open file; false if the agent is stopping (batches refused).
     private func readAll() -> Bool {
         let now = monotonicNanos()
+        behind = false
         // Renamed files first: their lines are older than those of their successors.
         let ordered = files.values.sorted { ($0.rotatedAway ? 0 : 1, $0.path) < ($1.rotatedAway ? 0 : 1, $1.path) }
         var sawRotation = false
@@ -241,7 +266,14 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
             lock.withLock { statusValue.bytes += n }
             guard ship(f), !refused else { return false }
         }
-        if f.fingerprintBytes < TailedFile.fingerprintLimit { f.refreshFingerprint(size: size) }
+        if budget <= 0 && f.offset < size { behind = true }
+        if f.fingerprintBytes < TailedFile.fingerprintLimit {
+            let before = f.fingerprintBytes
+            f.refreshFingerprint(size: size)
+            if f.fingerprintBytes != before {
+                checkpoints.updateFingerprint(f.identity, fingerprint: f.fingerprint, bytes: f.fingerprintBytes)
+            }
+        }
         if let joiner = f.joiner, joiner.hasPendingEvent {
             flushIdleEvent(f)
             guard ship(f) else { return false }
@@ -284,14 +316,14 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
     /// `f` shrank or its first bytes changed: read the rest from a copy, flush, restart at 0.
     private func truncated(_ f: TailedFile) -> Bool {
         if f.offset > 0, let copy = findCopy(of: f) {
-            var off = f.offset
+            // The copy has the same offsets as the file had: read on from where the file was.
             let size = FileIdentity.of(fd: copy)?.size ?? 0
-            while off < size {
-                let want = min(readBuffer.count, size - off)
-                let n = readBuffer.withUnsafeMutableBytes { pread(copy, $0.baseAddress, want, off_t(off)) }
+            while f.offset < size {
+                let want = min(readBuffer.count, size - f.offset)
+                let n = readBuffer.withUnsafeMutableBytes { pread(copy, $0.baseAddress, want, off_t(f.offset)) }
                 if n <= 0 { break }
                 readBuffer.withUnsafeBytes { consume(f, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                off += n
+                f.offset += n
             }
             Glibc.close(copy)
         }
@@ -302,7 +334,7 @@ public final class FileTailer: AgentInput, @unchecked Sendable {
         f.encodingResolved = false
         f.encoding = config.encoding
         guard ship(f) else { return false }
-        checkpoints.register(f.checkpoint(offset: 0))
+        checkpoints.restart(f.checkpoint(offset: 0))
         return true
     }
 

@@ -20,7 +20,12 @@ struct LineDecoder {
     /// Raw offset of the oldest partial line still waiting for its continuation.
     var pendingStart: Int? { joiner.oldestPendingOffset.map { Int($0) } }
 
-    /// Decodes one UTF-8 line that starts at raw offset `lineStart`; calls `emit` with each
+    /// Whether lines go to this decoder as raw bytes (container logs are UTF-8 by definition and
+    /// are repaired after their partial lines are joined) rather than converted first.
+    var takesRawLines: Bool { kind != .plain }
+
+    /// Decodes one line (UTF-8 text, or the raw line without its terminator for container
+    /// formats) that starts at raw offset `lineStart`; calls `emit` with each
     /// complete message, its time (the read time for plain lines), its stream and the raw
     /// offset where it started.
     mutating func decode(_ line: UnsafeRawBufferPointer, lineStart: Int, readTimeNanos: Int64,
@@ -30,6 +35,7 @@ struct LineDecoder {
             emit(line, readTimeNanos, nil, lineStart)
         case .docker:
             var log = scratch
+            scratch = []
             log.removeAll(keepingCapacity: true)
             do {
                 let d = try DockerJSONLine.decode(from: line, appendingLogTo: &log)
@@ -41,21 +47,38 @@ struct LineDecoder {
                 }
             } catch {
                 invalid(error.description)
-                emit(line, readTimeNanos, nil, lineStart)
+                emitAsText(line, readTimeNanos: readTimeNanos, lineStart: lineStart, emit: emit)
             }
             scratch = log
         case .cri:
             do {
                 let c = try CRILogLine.decode(from: line)
+                // Runtimes cut lines at 16 KiB without regard to characters: repair after joining.
+                var repaired = scratch
+                scratch = []
                 joiner.push(c.content(in: line), stream: c.stream, isPartial: c.isPartial, timestampNanos: c.timestampNanos,
                             offset: Int64(lineStart)) { text, j in
-                    emit(text, j.timestampNanos, j.stream.description, Int(j.offset))
+                    repaired.removeAll(keepingCapacity: true)
+                    UTF8Repair.appendRepaired(text, to: &repaired)
+                    repaired.withUnsafeBytes { emit($0, j.timestampNanos, j.stream.description, Int(j.offset)) }
                 }
+                scratch = repaired
             } catch {
                 invalid(error.description)
-                emit(line, readTimeNanos, nil, lineStart)
+                emitAsText(line, readTimeNanos: readTimeNanos, lineStart: lineStart, emit: emit)
             }
         }
+    }
+
+    /// A line that is not in its runtime's format: sent as (repaired) plain text.
+    private mutating func emitAsText(_ line: UnsafeRawBufferPointer, readTimeNanos: Int64, lineStart: Int,
+                                     emit: (UnsafeRawBufferPointer, Int64, String?, Int) -> Void) {
+        var text = scratch
+        scratch = []
+        text.removeAll(keepingCapacity: true)
+        UTF8Repair.appendRepaired(line, to: &text)
+        text.withUnsafeBytes { emit($0, readTimeNanos, nil, lineStart) }
+        scratch = text
     }
 
     private mutating func invalid(_ reason: String) {

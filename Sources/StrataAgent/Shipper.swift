@@ -54,9 +54,9 @@ public final class Shipper: @unchecked Sendable {
 
     /// Each endpoint's breaker state and counters, for heartbeats.
     public func endpointStatus() -> [(endpoint: String, state: String, requests: Int, failures: Int, lastError: String?)] {
-        let now = monotonicNanos()
-        return lock.withLock {
-            health.map { ("\($0.endpoint.host):\($0.endpoint.port)", $0.state(now: now).rawValue, $0.requests, $0.failures, $0.lastError) }
+        lock.withLock {
+            let now = monotonicNanos()
+            return health.map { ("\($0.endpoint.host):\($0.endpoint.port)", $0.state(now: now).rawValue, $0.requests, $0.failures, $0.lastError) }
         }
     }
 
@@ -119,7 +119,19 @@ public final class Shipper: @unchecked Sendable {
             tried.insert(i)
             switch send(d.batch, to: i) {
             case .delivered(let rejected):
-                do { try queue.acknowledge(d) } catch { note(error: error.description); return true }
+                // The server has the batch: retry only the acknowledgement (never resend).
+                var attempt = 0
+                while true {
+                    do {
+                        try queue.acknowledge(d)
+                        break
+                    } catch {
+                        attempt += 1
+                        note(error: "delivered batch not acknowledged in the buffer (\(error)); retrying")
+                        if mustQuit { return false }
+                        sleepInterruptibly(backoff.delay(attempt: attempt, using: &random))
+                    }
+                }
                 lock.withLock {
                     health[i].succeeded()
                     countersValue.batches += 1
@@ -188,8 +200,9 @@ public final class Shipper: @unchecked Sendable {
             return .delivered(rejected: Self.number(after: "\"rejected\":", in: response.body) ?? 0)
         case 413:
             return .tooLarge
-        case 400:
-            // Every record was rejected as invalid; the reasons are in the body.
+        case 400 where Self.number(after: "\"accepted\":", in: response.body) == 0 && Self.number(after: "\"rejected\":", in: response.body) != nil:
+            // Every record was rejected as invalid (the ingest result says so): resending the
+            // same bytes cannot succeed. Any other 400 (a proxy, an encoding problem) is retried.
             let text = String(decoding: response.body.prefix(300), as: UTF8.self)
             note(error: "\(ep.host):\(ep.port) rejected a batch of \(b.lines) records: \(text)")
             return .delivered(rejected: b.lines)

@@ -214,6 +214,66 @@ import StrataTestSupport
         #expect(try h.total() == 500)
     }
 
+    @Test func rotatedNamesThatStillMatchAreNotReadAgain() throws {
+        let h = try AgentHarness()
+        let agent = try Agent(config: try h.config(h.configYAML(inputs: fileInput(h, "keep.log*"))))
+        try agent.start()
+        defer { agent.stop() }
+        let w = LogWriter(h.logDir + "/keep.log")
+        var written = 0
+        for round in 1...3 {
+            for _ in 0..<200 { w.write("still matching \(written)\n"); written += 1 }
+            try h.awaitTotal(atLeast: written)
+            try FileSystem.rename(h.logDir + "/keep.log", h.logDir + "/keep.log.\(round)")
+            w.reopen()
+        }
+        for _ in 0..<50 { w.write("still matching \(written)\n"); written += 1 }
+        try h.awaitTotal(atLeast: written)
+        // Past the 2 s a renamed file stays open, then one more scan: nothing is read twice.
+        try h.await("the renamed files looked at again", seconds: 10) { agent.inputs.first?.status.files == 4 }
+        usleep(400_000)
+        #expect(try h.total() == written)
+    }
+
+    @Test func startAtEndOnlyAppliesToTheVeryFirstStart() throws {
+        let h = try AgentHarness()
+        let cfg = try h.config(h.configYAML(inputs: fileInput(h, extra: "    start_at: end")))
+        LogWriter(h.logDir + "/old.log").write("history before the agent\n")
+        var agent = try Agent(config: cfg)
+        try agent.start()
+        try h.await("the agent opened the file") { agent.inputs.first?.status.files == 1 }
+        LogWriter(h.logDir + "/old.log").write("after the first start\n")
+        try h.awaitTotal(atLeast: 1)
+        agent.stop()
+        // A file created while the agent was stopped is read from its beginning.
+        LogWriter(h.logDir + "/new.log").write("written while stopped 1\nwritten while stopped 2\n")
+        agent = try Agent(config: cfg)
+        try agent.start()
+        defer { agent.stop() }
+        try h.awaitTotal(atLeast: 3)
+        #expect(try h.total("history") == 0)
+        #expect(try h.total("stopped") == 2)
+    }
+
+    @Test func prettyPrintedJSONJoinedByMultilineStaysOneStructuredEntry() throws {
+        let h = try AgentHarness()
+        let agent = try Agent(config: try h.config(h.configYAML(inputs: fileInput(h, "json-*.log", extra: """
+                multiline:
+                  pattern: '^\\{'
+                  negate: true
+                  match: after
+                  timeout: 100ms
+            """))))
+        try agent.start()
+        defer { agent.stop() }
+        LogWriter(h.logDir + "/json-1.log").write("{\n  \"msg\": \"pretty\",\n  \"level\": \"error\",\n  \"order\": 42\n}\n{\"msg\": \"compact\"}\n")
+        try h.awaitTotal(atLeast: 2)
+        let e = try #require(try h.hits("pretty").first)
+        #expect(e["level"] as? String == "ERROR")
+        #expect((e["fields"] as? [String: Any])?["order"] as? Int == 42)
+        #expect(try h.total() == 2)
+    }
+
     @Test func serverDownThenUpLosesNothingAndTheBufferStaysBounded() throws {
         let h = try AgentHarness()
         let cfg = try h.config(h.configYAML(inputs: fileInput(h), memoryBatches: 2))

@@ -161,4 +161,41 @@ private func join(_ records: [Record], maxLineBytes: Int = 1 << 20, finish: Bool
         #expect(emitted == 1)
         #expect(joiner.truncatedLines == 1)
     }
+
+    /// From FuzzContainerLogs: while stdout drops the rest of a truncated line, stderr lines
+    /// still pass through at once.
+    @Test func truncatedLineOnOneStreamDoesNotHoldBackTheOther() {
+        let (lines, joiner) = join([
+            (.stdout, true, "0123456789abc"),   // over 10: emitted truncated now
+            (.stderr, false, "err-1"),
+            (.stdout, true, "dropped"),
+            (.stderr, true, "err-"),
+            (.stderr, false, "2"),
+            (.stdout, false, "dropped too"),
+            (.stdout, false, "out"),
+        ], maxLineBytes: 10)
+        #expect(lines.map(\.description) == [
+            #"stdout "0123456789" truncated=true complete=true"#,
+            #"stderr "err-1" truncated=false complete=true"#,
+            #"stderr "err-2" truncated=false complete=true"#,
+            #"stdout "out" truncated=false complete=true"#,
+        ])
+        #expect(joiner.truncatedLines == 1)
+    }
+
+    /// Runtimes cut at 16 KiB regardless of characters: the join must see the raw bytes, so a
+    /// character split across two chunks comes out whole (repairing each chunk first would turn
+    /// it into two U+FFFD).
+    @Test func characterSplitAcrossChunksIsRestoredByJoining() {
+        let smile: [UInt8] = [0xF0, 0x9F, 0x98, 0x80]
+        var joiner = PartialLineJoiner()
+        var out: [[UInt8]] = []
+        ([0x61] + smile[0..<2]).withUnsafeBytes {
+            joiner.push($0, stream: .stdout, isPartial: true, timestampNanos: 0, offset: 0) { l, _ in out.append(Array(l)) }
+        }
+        (Array(smile[2...]) + [0x62]).withUnsafeBytes {
+            joiner.push($0, stream: .stdout, isPartial: false, timestampNanos: 1, offset: 50) { l, _ in out.append(Array(l)) }
+        }
+        #expect(out == [[0x61] + smile + [0x62]])
+    }
 }

@@ -67,7 +67,9 @@ import StrataTestSupport
         let server = TestHTTPServer { r in
             let n = count.lock.withLock { count.n += 1; return count.n }
             if n <= 2 { return .respond(httpResponse(status: 503, reason: "Unavailable", headers: [("Retry-After", "0")], body: [])) }
-            if n == 3 { return .respond(httpResponse(status: 400, reason: "Bad Request", body: Array(#"{"error":"invalid_records"}"#.utf8))) }
+            // A proxy's 400 is retried; the server's "every record rejected" 400 is final.
+            if n == 3 { return .respond(httpResponse(status: 400, reason: "Bad Request", body: Array("<html>bad request</html>".utf8))) }
+            if n == 4 { return .respond(httpResponse(status: 400, reason: "Bad Request", body: Array(#"{"accepted":0,"rejected":5,"errors":[{"index":0,"reason":"x"}]}"#.utf8))) }
             return .respond(httpResponse(body: Array(#"{"accepted":5,"rejected":0,"errors":[]}"#.utf8)))
         }
         let (q, a, s) = try pipeline(port: server.port, batchLines: 5, state: dir.path)
@@ -80,10 +82,10 @@ import StrataTestSupport
         while !q.isEmpty && monotonicNanos() < deadline { usleep(5_000) }
         s.stop(drainUntil: monotonicNanos())
         #expect(q.isEmpty)
-        #expect(s.counters.failedRequests == 2)
+        #expect(s.counters.failedRequests == 3)
         #expect(s.counters.rejectedRecords == 5)
         #expect(s.counters.lines == 5)
-        #expect(server.requests.count == 4)
+        #expect(server.requests.count == 5)
     }
 
     @Test func breakerOpensAfterConsecutiveFailuresAndHalfOpensAfterCooldown() {

@@ -6,4 +6,7 @@
 /// costs a page fault per 4 KiB. Freed memory above 256 MiB is still returned to the system.
 void strata_tune_malloc(void);
 
+/// The agent's settings: one arena, large buffers from mmap, eager trimming (small RSS).
+void strata_tune_malloc_small(void);
+
 #endif
