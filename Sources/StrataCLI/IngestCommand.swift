@@ -92,6 +92,8 @@ struct IngestCommand: ParsableCommand {
         }
         let engine = try Engine(options: options)
         let parser = LineParser(format: fmt)
+        // Options read once: an @Option's getter per line costs more than the line's WAL record.
+        let batch = self.batch, service = self.service, host = self.host, quiet = self.quiet
         var linesIn = 0, stored = 0
         let started = monotonicNanos()
         var accepted = 0, rejected = 0, bytes = 0

@@ -35,8 +35,21 @@ public final class Memtable: @unchecked Sendable {
         count += 1
         minTimestampNanos = min(minTimestampNanos, e.timestampNanos)
         maxTimestampNanos = max(maxTimestampNanos, e.timestampNanos)
-        for f in e.fields { fieldKeys.insert(f.key) }
+        // Entries mostly list the same keys in the same order: the key last seen at a position
+        // is already in the set.
+        for (position, f) in e.fields.enumerated() {
+            if position < lastKeys.count {
+                if lastKeys[position] == f.key { continue }
+                lastKeys[position] = f.key
+            } else if position == lastKeys.count {
+                lastKeys.append(f.key)
+            }
+            fieldKeys.insert(f.key)
+        }
     }
+
+    /// The key of the last inserted entry at each field position (a fast path of `insert`).
+    private var lastKeys: [String] = []
 
     public var isEmpty: Bool { count == 0 }
 }

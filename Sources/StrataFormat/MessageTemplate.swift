@@ -168,23 +168,30 @@ public enum MessageTemplate {
     /// boundaries, ordered by position; each field is referenced at most once.
     static func textReferences(_ m: [UInt8], _ fields: [RowField]) -> [(start: Int, end: Int, column: Int)] {
         var out = [(start: Int, end: Int, column: Int)]()
-        for f in fields where out.count < Limits.maxVariablesPerTemplate / 2 {
-            guard case .string(let s) = f.value, s.utf8.count >= 4, s.utf8.count <= m.count else { continue }
-            let needle = Array(s.utf8)
-            let n = needle.count
-            var k = 0
-            search: while k + n <= m.count {
-                if m[k] == needle[0], (k == 0 || !tokenByte[Int(m[k - 1])] || !tokenByte[Int(needle[0])]),
-                   (k + n == m.count || !tokenByte[Int(m[k + n])] || !tokenByte[Int(needle[n - 1])]) {
-                    var same = true
-                    for q in 1..<n where m[k + q] != needle[q] { same = false; break }
-                    if same {
-                        for r in out where k < r.end && r.start < k + n { k += 1; continue search }
-                        out.append((k, k + n, f.column))
-                        break
+        m.withUnsafeBufferPointer { mp in
+            tokenByte.withUnsafeBufferPointer { isToken in
+                for f in fields where out.count < Limits.maxVariablesPerTemplate / 2 {
+                    guard case .string(var s) = f.value, s.utf8.count >= 4, s.utf8.count <= mp.count else { continue }
+                    s.withUTF8 { needle in
+                        let n = needle.count
+                        let first = needle[0]
+                        let firstIsToken = isToken[Int(first)], lastIsToken = isToken[Int(needle[n - 1])]
+                        var k = 0
+                        search: while k + n <= mp.count {
+                            if mp[k] == first, k == 0 || !isToken[Int(mp[k - 1])] || !firstIsToken,
+                               k + n == mp.count || !isToken[Int(mp[k + n])] || !lastIsToken {
+                                var q = 1
+                                while q < n && mp[k + q] == needle[q] { q += 1 }
+                                if q == n {
+                                    for r in out where k < r.end && r.start < k + n { k += 1; continue search }
+                                    out.append((k, k + n, f.column))
+                                    return
+                                }
+                            }
+                            k += 1
+                        }
                     }
                 }
-                k += 1
             }
         }
         return out.sorted { $0.start < $1.start }

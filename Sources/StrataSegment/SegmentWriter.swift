@@ -33,13 +33,13 @@ public struct SegmentWriter {
         let order = entries.indices.sorted {
             (entries[$0].timestampNanos, entries[$0].sequence) < (entries[$1].timestampNanos, entries[$1].sequence)
         }
-        let rows = order.map { entries[$0] }
         // Keys compared as bytes: canonically equivalent but different spellings stay separate columns.
         var fieldKeys = Set<UTF8Key>()
-        for e in rows { for f in e.fields { fieldKeys.insert(UTF8Key(f.key)) } }
-        var it = rows.makeIterator()
-        encode(sorted: &it, shape: Shape(rowCount: rows.count, minTimestampNanos: rows.first!.timestampNanos,
-                                         maxTimestampNanos: rows.last!.timestampNanos, fieldKeys: fieldKeys),
+        for e in entries { for f in e.fields { fieldKeys.insert(UTF8Key(f.key)) } }
+        // Rows are read through `order`: a sorted copy of the entries would retain every string once more.
+        var it = order.lazy.map { entries[$0] }.makeIterator()
+        encode(sorted: &it, shape: Shape(rowCount: entries.count, minTimestampNanos: entries[order.first!].timestampNanos,
+                                         maxTimestampNanos: entries[order.last!].timestampNanos, fieldKeys: fieldKeys),
                partitionStartNanos: partitionStartNanos, sink: sink)
     }
 
@@ -185,6 +185,9 @@ public struct SegmentWriter {
         services.reserveCapacity(rows.count); hosts.reserveCapacity(rows.count); sources.reserveCapacity(rows.count)
         tags.reserveCapacity(rows.count); texts.reserveCapacity(rows.count); rowFields.reserveCapacity(rows.count)
         var perKey = [Int: [FieldValue?]]()
+        // Rows of one block mostly list the same keys in the same order: remember the column of
+        // the key last seen at each position before hashing the key.
+        var keyCache = FieldKeyCache(columns: fieldColumn)
         for i in rows.indices {
             let row = i - rows.startIndex
             ts.append(rows[i].timestampNanos)
@@ -196,8 +199,8 @@ public struct SegmentWriter {
             tags.append(Self.encodeTags(rows[i]))
             texts.append(Array(rows[i].message.utf8))
             var refs = [MessageTemplate.RowField]()
-            for f in rows[i].fields {
-                let c = fieldColumn[UTF8Key(f.key)]!
+            for (position, f) in rows[i].fields.enumerated() {
+                let c = keyCache.column(of: f.key, at: position)
                 if perKey[c] == nil { perKey[c] = [FieldValue?](repeating: nil, count: rows.count) }
                 perKey[c]![row] = f.value
                 refs.append(MessageTemplate.RowField(column: c, value: f.value))
@@ -235,18 +238,20 @@ public struct SegmentWriter {
         var tagSet = Set<UTF8Key>()
         for e in rows { for t in e.tags { tagSet.insert(UTF8Key(t)) } }
         terms.add(column: SystemColumn.allCases.firstIndex(of: .tags)!, distinct: tagSet.lazy.map { Array($0.string.utf8) }, block: blockNumber)
-        for (c, values) in perKey {
+        for (c, values) in perKey where !terms.isDropped(c) {
+            // Stop collecting once the column outgrows the term index: trace ids and the like
+            // are left to the Bloom filters.
             var seen = Set<UTF8Key>()
-            var strings = true
+            var indexable = true
             for v in values {
                 switch v {
                 case nil: continue
                 case .string(let s)?: seen.insert(UTF8Key(s))
-                default: strings = false
+                default: indexable = false
                 }
-                if !strings { break }
+                if !indexable || seen.count > terms.limit { indexable = false; break }
             }
-            if strings { terms.add(column: c, distinct: seen.lazy.map { Array($0.string.utf8) }, block: blockNumber) } else { terms.drop(column: c) }
+            if indexable { terms.add(column: c, distinct: seen.lazy.map { Array($0.string.utf8) }, block: blockNumber) } else { terms.drop(column: c) }
         }
         // Dynamic fields, in column order.
         for c in perKey.keys.sorted() {
@@ -290,7 +295,7 @@ public struct SegmentWriter {
     public static func bloomKeys(_ rows: ArraySlice<LogEntry>, messages: MessageStreams?,
                                  field: (Int, Int) -> FieldValue? = { _, _ in nil }) throws(FormatError) -> HashSet64 {
         var keys = HashSet64(capacity: rows.count * 2)
-        var seeds = [UTF8Key: UInt64]()
+        var seeds = FieldKeyCache(values: { BloomKey.fieldSeed($0) })
         if let messages { try messages.forEachBloomKey(field: field) { keys.insert($0) } }
         for e in rows {
             if messages == nil {
@@ -301,10 +306,8 @@ public struct SegmentWriter {
             if !e.host.isEmpty { keys.insert(BloomKey.keyword(.host, e.host.utf8)) }
             if !e.source.isEmpty { keys.insert(BloomKey.keyword(.source, e.source.utf8)) }
             for t in e.tags { keys.insert(BloomKey.keyword(.tag, t.utf8)) }
-            for f in e.fields {
-                let seed: UInt64
-                let key = UTF8Key(f.key)
-                if let s = seeds[key] { seed = s } else { seed = BloomKey.fieldSeed(f.key); seeds[key] = seed }
+            for (position, f) in e.fields.enumerated() {
+                let seed = seeds.value(of: f.key, at: position)
                 switch f.value {
                 case .string(let s), .json(let s): keys.insert(BloomKey.field(seed: seed, text: s.utf8))
                 default: keys.insert(BloomKey.field(seed: seed, text: f.value.text.utf8))

@@ -24,15 +24,18 @@ struct TermIndexBuilder {
         for v in distinct {
             if map[v] == nil { bytes += v.count }
             map[v, default: []].append(block)
-        }
-        if map.count > limit || bytes > Self.maxTermBytes {
-            dropped.insert(column)
-            termBytes[column] = nil
-            return
+            if map.count > limit || bytes > Self.maxTermBytes {
+                dropped.insert(column)
+                termBytes[column] = nil
+                return
+            }
         }
         values[column] = map
         termBytes[column] = bytes
     }
+
+    /// Whether `column` has been dropped (values added for it are ignored).
+    func isDropped(_ column: Int) -> Bool { dropped.contains(column) }
 
     /// Marks `column` as not indexable in this segment (e.g. it holds non-string values).
     mutating func drop(column: Int) {
