@@ -119,6 +119,7 @@ def stop(*procs):
 
 
 results = {}
+WINDOW = 5  # seconds per CPU window of the steady state
 
 # 1. Start-up: exec to the first line stored.
 startups = []
@@ -148,6 +149,8 @@ with open(path, "a", buffering=1 << 20) as f:
     start = time.time()
     cpu0, _ = proc_stats(a.pid)
     next_sample = start + 1
+    # CPU also per window of WINDOW seconds, so the figure comes with its spread.
+    window_cpu, window_start, cpu_windows = cpu0, start, []
     while time.time() - start < args.seconds:
         due = int((time.time() - start) / tick * per_tick)
         chunk = "".join(line(i) for i in range(written, due))
@@ -155,8 +158,12 @@ with open(path, "a", buffering=1 << 20) as f:
         f.flush()
         written = due
         if time.time() >= next_sample:
-            rss_samples.append(proc_stats(a.pid)[1])
+            cpu_now, rss_now = proc_stats(a.pid)
+            rss_samples.append(rss_now)
             next_sample += 1
+            if time.time() - window_start >= WINDOW:
+                cpu_windows.append(100 * (cpu_now - window_cpu) / (time.time() - window_start))
+                window_cpu, window_start = cpu_now, time.time()
         time.sleep(tick)
     cpu1, _ = proc_stats(a.pid)
     elapsed = time.time() - start
@@ -170,6 +177,8 @@ results["steady"] = {
     "rate_lines_per_s": written / elapsed, "seconds": elapsed, "lines": written,
     "rss_bytes_median": statistics.median(rss_samples), "rss_bytes_max": max(rss_samples),
     "cpu_percent_of_one_core": 100 * (cpu1 - cpu0) / elapsed,
+    "cpu_percent_windows": {"window_seconds": WINDOW, "median": statistics.median(cpu_windows), "min": min(cpu_windows),
+                            "max": max(cpu_windows), "windows": len(cpu_windows)} if cpu_windows else None,
 }
 
 # 3. Maximum rate: pre-written lines, agent pinned to one core.
@@ -201,7 +210,9 @@ print(f"strata-agent benchmark ({'agent on CPU 0, server on CPU 1' if two_cores 
 print(f"  start-up to first line stored   median {results['startup_seconds']['median'] * 1000:.0f} ms "
       f"(min {min(startups) * 1000:.0f}, max {max(startups) * 1000:.0f}; {len(startups)} runs)")
 print(f"  steady {s['rate_lines_per_s']:.0f} lines/s for {s['seconds']:.0f} s   RSS median {s['rss_bytes_median'] / 2**20:.1f} MiB, "
-      f"max {s['rss_bytes_max'] / 2**20:.1f} MiB; CPU {s['cpu_percent_of_one_core']:.2f}% of one core")
+      f"max {s['rss_bytes_max'] / 2**20:.1f} MiB; CPU {s['cpu_percent_of_one_core']:.2f}% of one core"
+      + (f" ({WINDOW} s windows: median {s['cpu_percent_windows']['median']:.2f}%, {s['cpu_percent_windows']['min']:.2f} … {s['cpu_percent_windows']['max']:.2f}%)"
+         if s["cpu_percent_windows"] else ""))
 print(f"  maximum rate ({args.lines} lines)   median {m['lines_per_s_median']:.0f} lines/s "
       f"(min {m['min']:.0f}, max {m['max']:.0f}); agent {m['agent_cpu_us_per_line']:.2f} µs CPU per line")
 if args.json:

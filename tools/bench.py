@@ -7,13 +7,17 @@ spread shown:
   ingest logs/s and MB/s (`strata ingest`, fsync interval; optionally pinned to one core),
   bytes on disk (segments, index, total) and raw/disk, beside gzip -6 and zstd -19 of the raw,
   query latency median and p95 (`strata query --repeat`, in-process) for the query issue's list,
-  server start-up (the `ready in` of `strata serve`) on the data directory.
+  server start-up (the `ready in` of `strata serve`) on the data directory, and with
+    --many-segments on the same data in one-minute partitions (thousands of segments),
+  the agent's figures (RSS/CPU at a fixed rate, start-up, maximum rate) from the JSON of
+    tools/bench-agent.py (--agent-json; `make bench` runs it first).
 It prints a table and writes JSON (--json). With --check BUDGETS it compares the figures with
 Benchmarks/budgets.json: DESIGN §5's budgets (printed; fatal with --strict) and the regression
 floor CI enforces (fatal); it exits 1 naming every fatal miss.
 
 Usage: tools/bench.py [--kind app|nginx|syslog | --file PATH] [--lines N] [--runs R]
-                      [--repeat Q] [--one-core] [--json OUT] [--check Benchmarks/budgets.json]
+                      [--repeat Q] [--one-core] [--many-segments] [--agent-json F] [--json OUT]
+                      [--check Benchmarks/budgets.json] [--strict]
 """
 import argparse
 import json
@@ -37,6 +41,8 @@ ap.add_argument("--bin", default=".build/release")
 ap.add_argument("--work", default=os.environ.get("BENCH_DIR", "/tmp/strata-bench"))
 ap.add_argument("--json")
 ap.add_argument("--check")
+ap.add_argument("--many-segments", action="store_true", help="also time server start-up on the data cut into thousands of segments")
+ap.add_argument("--agent-json", help="the JSON of tools/bench-agent.py (make bench runs it first) for the agent row and budgets")
 ap.add_argument("--strict", action="store_true", help="also fail on missed design budgets")
 args = ap.parse_args()
 strata, segtool = os.path.join(args.bin, "strata"), os.path.join(args.bin, "segtool")
@@ -127,10 +133,10 @@ for name, q, frm, kind in queries:
     qresults.append({"name": name, "query": q, "kind": kind, "median_ms": float(med.group(1)) if med else None,
                      "p95_ms": float(p95.group(1)) if p95 else None, "matches": int(total.group(1)) if total else None})
 
-# 5. Server start-up on this directory.
-starts = []
-for _ in range(args.runs):
-    p = subprocess.Popen([strata, "serve", "--data-dir", data, "--http", "127.0.0.1:0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+# 5. Server start-up on this directory (and, with --many-segments, on the same data cut into
+# one-minute partitions and small flushes: thousands of segments, the lazy-open case).
+def start_ms(directory):
+    p = subprocess.Popen([strata, "serve", "--data-dir", directory, "--http", "127.0.0.1:0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     m = None
     for line in p.stderr:   # Hummingbird logs a line of its own first
         m = re.search(r"ready in ([0-9.]+) ms", line)
@@ -138,8 +144,22 @@ for _ in range(args.runs):
             break
     p.terminate()
     p.wait()
-    if m:
-        starts.append(float(m.group(1)))
+    return float(m.group(1)) if m else None
+
+starts = [x for x in (start_ms(data) for _ in range(args.runs)) if x is not None]
+many = None
+if args.many_segments:
+    many_dir = os.path.join(args.work, "bench-data-many")
+    shutil.rmtree(many_dir, ignore_errors=True)
+    cmd = [strata, "ingest", "--data-dir", many_dir, "--fsync", "interval", "--format", fmt, "--quiet",
+           "--partition-minutes", "1", "--memtable-mb", "4", raw]
+    if fmt in ("raw", "nginx"):
+        cmd[-1:-1] = ["--service", label.split()[0]]
+    subprocess.run(cmd, capture_output=True, check=True)
+    segments = sum(1 for _, _, fs in os.walk(many_dir) for f in fs if f.endswith(".seg"))
+    many_starts = [x for x in (start_ms(many_dir) for _ in range(args.runs)) if x is not None]
+    many = {"segments": segments, "bytes": files_bytes(many_dir), "start_ms": spread(many_starts) if many_starts else None}
+    shutil.rmtree(many_dir, ignore_errors=True)
 
 result = {
     "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
@@ -150,6 +170,7 @@ result = {
               "zstd19": zstd19, "raw_over_zstd19": raw_bytes / zstd19},
     "queries": qresults,
     "server_start_ms": spread(starts) if starts else None,
+    "server_start_many_segments": many,
 }
 
 # 6. Table.
@@ -172,7 +193,23 @@ for q in qresults:
 if starts:
     s = result["server_start_ms"]
     row("server start-up", f"{s['median']:.1f} ms [{s['min']:.1f} … {s['max']:.1f}]")
-row("agent RSS / CPU", "not measured: the agent does not exist yet")
+if many and many["start_ms"]:
+    s = many["start_ms"]
+    row(f"server start-up, {many['segments']:,} segments", f"{s['median']:.1f} ms [{s['min']:.1f} … {s['max']:.1f}]")
+agent = None
+if args.agent_json and os.path.exists(args.agent_json):
+    with open(args.agent_json) as f:
+        agent = json.load(f)
+    result["agent"] = agent
+    st, su, mx = agent["steady"], agent["startup_seconds"], agent["max_rate"]
+    win = st.get("cpu_percent_windows")
+    row(f"agent at {st['rate_lines_per_s']:,.0f} lines/s: RSS", f"{st['rss_bytes_median'] / 2**20:.1f} MiB [max {st['rss_bytes_max'] / 2**20:.1f}]")
+    row(f"agent at {st['rate_lines_per_s']:,.0f} lines/s: CPU", f"{st['cpu_percent_of_one_core']:.2f}% of one core"
+        + (f" [{win['min']:.2f} … {win['max']:.2f} over {win['windows']} windows]" if win else ""))
+    row("agent start-up to first line stored", f"{su['median'] * 1000:.0f} ms [{su['min'] * 1000:.0f} … {su['max'] * 1000:.0f}]")
+    row("agent maximum rate", f"{mx['lines_per_s_median']:,.0f} lines/s [{mx['min']:,.0f} … {mx['max']:,.0f}], {mx['agent_cpu_us_per_line']:.2f} µs CPU/line")
+else:
+    row("agent RSS / CPU", "see make bench-agent (pass --agent-json to include it here)")
 if args.json:
     with open(args.json, "w") as f:
         json.dump(result, f, indent=2)
@@ -200,6 +237,12 @@ if args.check:
             need(q["median_ms"] is not None and q["median_ms"] < limit, f"query {q['name']}: {q['median_ms']} ms < {limit} ms")
         if starts:
             need(result["server_start_ms"]["median"] < bud["server_start_ms_max"], f"server start {result['server_start_ms']['median']:.1f} ms < {bud['server_start_ms_max']} ms")
+        if agent and tier == "design":
+            ab = budgets["agent"]
+            need(agent["steady"]["rss_bytes_max"] < ab["rss_mb_max"] * 2**20, f"agent RSS max {agent['steady']['rss_bytes_max'] / 2**20:.1f} MiB < {ab['rss_mb_max']} MiB")
+            need(agent["steady"]["cpu_percent_of_one_core"] < ab["cpu_percent_max_at_10k_lines_per_second"],
+                 f"agent CPU {agent['steady']['cpu_percent_of_one_core']:.2f}% < {ab['cpu_percent_max_at_10k_lines_per_second']}% at {agent['steady']['rate_lines_per_s']:,.0f} lines/s")
+            need(agent["startup_seconds"]["median"] * 1000 < ab["start_ms_max"], f"agent start-up {agent['startup_seconds']['median'] * 1000:.0f} ms < {ab['start_ms_max']} ms")
         if misses:
             print(f"  {len(misses)} {tier} budget(s) missed: " + "; ".join(misses))
             if tier == "floor" or args.strict:

@@ -79,7 +79,7 @@ public struct SegmentWriter {
         SegmentHeader(minTimestampNanos: shape.minTimestampNanos, maxTimestampNanos: shape.maxTimestampNanos,
                       rowCount: UInt64(shape.rowCount), partitionStartNanos: partitionStartNanos).encode(into: &w)
         var blocks = [BlockMeta]()
-        var terms = TermIndexBuilder(limit: max(4096, shape.rowCount / 64))
+        var terms = TermIndexBuilder(limit: max(TermIndexBuilder.minLimit, shape.rowCount / 64))
         var written = 0
         var block = [LogEntry]()
         block.reserveCapacity(min(options.rowsPerBlock, shape.rowCount))

@@ -7,6 +7,11 @@ import StrataIndex
 /// trace ids are left to the Bloom filters). See `format-spec/term-index.md`.
 struct TermIndexBuilder {
     let limit: Int
+    /// The distinct values any segment may index per column (`limit` is `max(minLimit, rows / 64)`).
+    /// Small: in a segment of a few thousand rows a column with more distinct values (paths, ids)
+    /// would make a dictionary as large as the column itself; its values stay findable through
+    /// the Bloom filters, or by scanning the few rows.
+    static let minLimit = 256
     /// Also dropped once its distinct values exceed this many bytes, so a dictionary always stays
     /// far below the chunk size readers accept (`Limits.maxChunkRawBytes`).
     static let maxTermBytes = 8 << 20
