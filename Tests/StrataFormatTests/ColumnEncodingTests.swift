@@ -278,6 +278,20 @@ import StrataTestSupport
 }
 
 @Suite struct FieldReferenceTests {
+    @Test func fieldReferencesTakeTheNextFreeOccurrenceAtTokenBoundaries() {
+        var tpl = [UInt8](), vars = [MessageTemplate.Variable]()
+        // Two fields with the same text: the second takes the next occurrence; "xabcd" is no token boundary.
+        let fields: [MessageTemplate.RowField] = [.init(column: 1, value: .string("abcd")), .init(column: 2, value: .string("abcd"))]
+        MessageTemplate.split(Array("xabcd abcd and abcd end".utf8), fields: fields, template: &tpl, vars: &vars)
+        #expect(tpl == Array("xabcd ".utf8) + [0x15, 1] + Array(" and ".utf8) + [0x15, 2] + Array(" end".utf8))
+        #expect(vars.isEmpty)
+        // A value longer than the message, or shorter than four bytes, is never referenced.
+        tpl = []; vars = []
+        MessageTemplate.split(Array("ab ab".utf8), fields: [.init(column: 1, value: .string("ab")), .init(column: 2, value: .string("ab ab ab"))],
+                              template: &tpl, vars: &vars)
+        #expect(tpl == Array("ab ab".utf8))
+    }
+
     @Test func messagesReferenceTheirRowsFieldsAndDecodeExactly() throws {
         let messages = ["handled GET /api/v1/orders/7089859 in 20.59ms", "user 42 id=42 paid 0.50 of 0.5", "path /x/yz not here", "GET /api/v1/orders/7089859x"]
             .map { Array($0.utf8) }
