@@ -18,7 +18,7 @@ import StrataParse
 /// - anything else (`attrs` with `--log-opt labels/env/tag`, future keys) is skipped.
 ///
 /// Keys may come in any order. The JSON structure is walked with StrataParse's `JSONScanner`;
-/// the `log` value is unescaped straight into the caller's buffer (`JSONStringBytes`), so decoding
+/// the `log` value is unescaped straight into the caller's buffer (`JSONScanner.appendUnescaped`), so decoding
 /// allocates nothing once that buffer has grown.
 public struct DockerJSONLine: Sendable, Equatable {
     /// Which output the container wrote the line to.
@@ -89,7 +89,11 @@ public struct DockerJSONLine: Sendable, Equatable {
                     sawLog = true
                     let value = try readString(&s, field: "log")
                     if value.escaped {
-                        try JSONStringBytes.appendUnescaped(value.span, baseOffset: valueOffset + 1, to: &log)
+                        do throws(ParseError) {
+                            try JSONScanner.appendUnescaped(value.span, at: valueOffset + 1, to: &log)
+                        } catch {
+                            throw .malformedJSON(reason: error.reason, offset: error.offset)
+                        }
                     } else {
                         log.append(contentsOf: value.span)
                     }

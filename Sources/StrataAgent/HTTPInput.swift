@@ -73,12 +73,9 @@ public final class HTTPInput: @unchecked Sendable {
     /// `http 0.0.0.0:9880`: names this input in errors.
     public let name: String
     let sink: AgentEntrySink
-    private let threads = ThreadGroup()
+    private let lifecycle = ListenerLifecycle()
     let lock = ConditionLock()
     var counters = Stats()
-    private var started = false
-    private var stopSignal: StopSignal?
-    private var acceptLoop: TCPAcceptLoop?
 
     public init(config: Config, sink: AgentEntrySink) {
         self.config = config
@@ -91,58 +88,29 @@ public final class HTTPInput: @unchecked Sendable {
     /// - Throws: `AgentInputError` for a bad address or setting, a port in use, or no threads.
     @discardableResult
     public func start() throws(AgentInputError) -> Int {
-        let first = lock.withLock {
-            defer { started = true }
-            return !started
-        }
-        guard first else { throw .alreadyStarted(input: name) }
+        try lifecycle.claimStart(input: name)
         let address = try ListenAddress.parse(config.address)
         guard config.maxBodyBytes > 0, config.maxRecordBytes > 0, config.maxConnections > 0, config.idleTimeoutMillis > 0 else {
             throw .invalidConfig(input: name, reason: "body and record limits, max connections and idle timeout must be positive")
         }
         let stop = try StopSignal(input: name)
         let (listener, port) = try PosixSocket.bound(to: address, type: PosixSocket.stream, input: name)
-        let loop = TCPAcceptLoop(listener: listener, name: name, threadName: "http-conn", maxConnections: config.maxConnections,
-                                 stop: stop, threads: threads) { [self] connection in serve(connection, stop: stop) }
-        do throws(AgentInputError) {
-            try threads.spawn(name: "http-accept") { loop.run() }
-        } catch {
-            listener.close()
-            throw error
-        }
-        lock.withLock {
-            acceptLoop = loop
-            stopSignal = stop
-        }
+        try lifecycle.accept(on: listener, input: name, acceptThread: "http-accept", connectionThread: "http-conn",
+                             maxConnections: config.maxConnections, stop: stop) { [self] connection in serve(connection, stop: stop) }
+        lifecycle.running(until: stop)
         return port
     }
 
     /// Stops accepting and reading, closes every connection (a request whose entries are being
     /// handed to the sink is still answered) and returns once every thread has ended. Idempotent.
     public func stop() {
-        let (stop, loop) = lock.withLock { (stopSignal, acceptLoop) }
-        stop?.fire()
-        loop?.wakeUp()
-        threads.waitForAll()
-        // Keep the final connection counts; dropping the loop breaks the cycle
-        // input → loop → connection handler → input.
-        lock.withLock {
-            if let counts = acceptLoop?.connectionCounts {
-                counters.activeConnections = counts.active
-                counters.acceptedConnections = counts.accepted
-            }
-            acceptLoop = nil
-            stopSignal = nil
-        }
+        lifecycle.stop()
     }
 
     /// Counters since the start.
     public var stats: Stats {
         var s = lock.withLock { counters }
-        if let counts = lock.withLock({ acceptLoop })?.connectionCounts {
-            s.activeConnections = counts.active
-            s.acceptedConnections = counts.accepted
-        }
+        (s.activeConnections, s.acceptedConnections) = lifecycle.connectionCounts
         return s
     }
 

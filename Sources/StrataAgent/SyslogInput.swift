@@ -72,12 +72,10 @@ public final class SyslogInput: @unchecked Sendable {
     /// `syslog udp 0.0.0.0:514`: names this input in errors and thread names.
     public let name: String
     let sink: AgentEntrySink
-    private let threads = ThreadGroup()
+    private let lifecycle = ListenerLifecycle()
+    private var threads: ThreadGroup { lifecycle.threads }
     private let lock = ConditionLock()
     private var counters = Stats()
-    private var started = false
-    private var stopSignal: StopSignal?
-    private var acceptLoop: TCPAcceptLoop?
 
     public init(config: Config, sink: AgentEntrySink) {
         self.config = config
@@ -90,11 +88,7 @@ public final class SyslogInput: @unchecked Sendable {
     /// - Throws: `AgentInputError` for a bad address or setting, a port in use, or no threads.
     @discardableResult
     public func start() throws(AgentInputError) -> Int {
-        let first = lock.withLock {
-            defer { started = true }
-            return !started
-        }
-        guard first else { throw .alreadyStarted(input: name) }
+        try lifecycle.claimStart(input: name)
         let address = try ListenAddress.parse(config.address)
         guard (9...Limits.maxMessageBytes).contains(config.maxMessageBytes) else {
             throw .invalidConfig(input: name, reason: "max message size \(config.maxMessageBytes) is outside 9…\(Limits.maxMessageBytes) bytes")
@@ -121,17 +115,10 @@ public final class SyslogInput: @unchecked Sendable {
         case .tcp:
             let (listener, p) = try PosixSocket.bound(to: address, type: PosixSocket.stream, input: name)
             port = p
-            let loop = TCPAcceptLoop(listener: listener, name: name, threadName: "syslog-tcp", maxConnections: config.maxConnections,
-                                     stop: stop, threads: threads) { [self] connection in serve(connection, stop: stop) }
-            do throws(AgentInputError) {
-                try threads.spawn(name: "syslog-accept") { loop.run() }
-            } catch {
-                listener.close()
-                throw error
-            }
-            lock.withLock { acceptLoop = loop }
+            try lifecycle.accept(on: listener, input: name, acceptThread: "syslog-accept", connectionThread: "syslog-tcp",
+                                 maxConnections: config.maxConnections, stop: stop) { [self] connection in serve(connection, stop: stop) }
         }
-        lock.withLock { stopSignal = stop }
+        lifecycle.running(until: stop)
         return port
     }
 
@@ -139,29 +126,13 @@ public final class SyslogInput: @unchecked Sendable {
     /// every thread of this input has ended (a thread inside `sink.accept` ends when that returns).
     /// Idempotent; an input is not restarted.
     public func stop() {
-        let (stop, loop) = lock.withLock { (stopSignal, acceptLoop) }
-        stop?.fire()
-        loop?.wakeUp()
-        threads.waitForAll()
-        // Keep the final connection counts; dropping the loop breaks the cycle
-        // input → loop → connection handler → input.
-        lock.withLock {
-            if let counts = acceptLoop?.connectionCounts {
-                counters.activeConnections = counts.active
-                counters.acceptedConnections = counts.accepted
-            }
-            acceptLoop = nil
-            stopSignal = nil
-        }
+        lifecycle.stop()
     }
 
     /// Counters since the start.
     public var stats: Stats {
         var s = lock.withLock { counters }
-        if let counts = lock.withLock({ acceptLoop })?.connectionCounts {
-            s.activeConnections = counts.active
-            s.acceptedConnections = counts.accepted
-        }
+        (s.activeConnections, s.acceptedConnections) = lifecycle.connectionCounts
         return s
     }
 

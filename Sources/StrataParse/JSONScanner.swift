@@ -50,7 +50,19 @@ package struct JSONScanner {
     package func decodeString(_ span: UnsafeRawBufferPointer, at offset: Int) throws(ParseError) -> String {
         var out = [UInt8]()
         out.reserveCapacity(span.count)
-        var i = 0
+        try Self.appendUnescaped(span, at: offset, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the unescaped bytes of `span` (a string's contents between its quotes, as
+    /// `readStringRaw` returns them) to `out`, copying runs without escapes at once; no
+    /// allocation once `out` has grown, so hot paths reuse one buffer.
+    ///
+    /// `\" \\ \/ \b \f \n \r \t` and `\uXXXX`; a `\uD800-\uDBFF` followed by `\uDC00-\uDFFF` is
+    /// one supplementary scalar; an unpaired surrogate becomes U+FFFD; any other escape, a bad hex
+    /// digit or a truncated `\u` throws (with `offset` = where `span` starts in the input), and
+    /// `out` may then hold part of the string. Other bytes are copied as they are.
+    package static func appendUnescaped(_ span: UnsafeRawBufferPointer, at offset: Int, to out: inout [UInt8]) throws(ParseError) {
         func hex4(_ at: Int) throws(ParseError) -> UInt32 {
             guard at + 4 <= span.count else { throw ParseError("truncated \\u escape", at: offset + at) }
             var v: UInt32 = 0
@@ -67,10 +79,13 @@ package struct JSONScanner {
             }
             return v
         }
-        while i < span.count {
-            let c = span[i]
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
-            guard i + 1 < span.count else { throw ParseError("dangling backslash", at: offset + i) }
+        let n = span.count
+        var i = 0
+        var runStart = 0
+        while i < n {
+            guard span[i] == UInt8(ascii: "\\") else { i += 1; continue }
+            if runStart < i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: span[runStart..<i])) }
+            guard i + 1 < n else { throw ParseError("dangling backslash", at: offset + i) }
             let e = span[i + 1]
             i += 2
             switch e {
@@ -85,7 +100,7 @@ package struct JSONScanner {
             case UInt8(ascii: "u"):
                 var scalar = try hex4(i)
                 i += 4
-                if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= span.count, span[i] == 0x5C, span[i + 1] == UInt8(ascii: "u") {
+                if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= n, span[i] == 0x5C, span[i + 1] == UInt8(ascii: "u") {
                     let low = try hex4(i + 2)
                     if low >= 0xDC00 && low < 0xE000 {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
@@ -93,12 +108,13 @@ package struct JSONScanner {
                     }
                 }
                 let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                out.append(contentsOf: String(u).utf8)
+                for b in u.utf8 { out.append(b) }
             default:
                 throw ParseError("unknown escape '\\\(Character(Unicode.Scalar(e)))'", at: offset + i - 2)
             }
+            runStart = i
         }
-        return String(decoding: out, as: UTF8.self)
+        if runStart < n { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: span[runStart..<n])) }
     }
 
     package mutating func readBool() throws(ParseError) -> Bool {
