@@ -39,7 +39,7 @@ extension AgentConfig {
             guard proto == "udp" || proto == "tcp" else { throw ConfigPathError.unknown(path: r.path + ".protocol", name: proto, known: ["udp", "tcp"]) }
             if type == "http" && proto != "tcp" { throw ConfigPathError.invalid(path: r.path + ".protocol", expected: "tcp for an http input") }
             let address = try r.requiredString("address")
-            guard NetworkAddress(address) != nil else {
+            guard (try? ListenAddress.parse(address)) != nil else {
                 throw ConfigPathError.invalid(path: r.path + ".address", expected: "host:port such as 0.0.0.0:514 or [::1]:5514, got '\(address)'")
             }
             let n = NetworkInputConfig(name: name, address: address, transport: proto, service: try r.string("service"),
@@ -119,7 +119,8 @@ extension AgentConfig {
         if hosts.isEmpty, let server { hosts = [server] }
         var o = OutputConfig(endpoints: [])
         for (i, h) in hosts.enumerated() {
-            guard let a = NetworkAddress(h), a.port > 0 else {
+            // A server address as a listener's (`host:port`, `[v6]:port`), also written as `http://host:port`.
+            guard let a = try? ListenAddress.parse(h.hasPrefix("http://") ? String(h.dropFirst(7)) : h), a.port > 0 else {
                 throw ConfigPathError.invalid(path: "\(r.path).hosts[\(i)]", expected: "host:port of a Strata server, got '\(h)'")
             }
             o.endpoints.append(.init(host: a.host, port: a.port))
@@ -172,27 +173,5 @@ extension AgentConfig {
         }
         o.path = try r.string("path") ?? o.path
         return o
-    }
-}
-
-/// `host:port`, `[v6]:port` or `:port` (all interfaces).
-public struct NetworkAddress: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-
-    public init?(_ text: String) {
-        let t = text.hasPrefix("http://") ? String(text.dropFirst(7)) : text
-        if t.hasPrefix("[") {
-            guard let close = t.firstIndex(of: "]"), t[t.index(after: close)...].hasPrefix(":"),
-                  let p = Int(t[t.index(close, offsetBy: 2)...]) else { return nil }
-            host = String(t[t.index(after: t.startIndex)..<close])
-            port = p
-        } else {
-            guard let colon = t.lastIndex(of: ":"), let p = Int(t[t.index(after: colon)...]) else { return nil }
-            host = colon == t.startIndex ? "0.0.0.0" : String(t[..<colon])
-            port = p
-            if host.contains(":") { return nil }
-        }
-        guard (0...65535).contains(port), !host.isEmpty else { return nil }
     }
 }

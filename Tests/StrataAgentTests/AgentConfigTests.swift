@@ -87,6 +87,14 @@ import StrataTestSupport
         #expect(error(base + "  compression: snappy\n").contains("agent.yaml.output.compression: unknown 'snappy' (known: none, gzip, zstd, lz4)"))
         #expect(error(base + "  batchsize: 5\n").contains("unknown 'batchsize'"))
         #expect(error(base.replacingOccurrences(of: "127.0.0.1:8080", with: "no-port")).contains("output.hosts[0]"))
+        // Server addresses are read like listen addresses: IPv6 in brackets, an optional http://, a port above 0.
+        #expect(error(base.replacingOccurrences(of: "127.0.0.1:8080", with: "[::1]:8080")) == "no error")
+        #expect(error(base.replacingOccurrences(of: "127.0.0.1:8080", with: "http://logs.example:8080")) == "no error")
+        #expect(error(base.replacingOccurrences(of: "127.0.0.1:8080", with: "::1:8080")).contains("output.hosts[0]"))
+        #expect(error(base.replacingOccurrences(of: "127.0.0.1:8080", with: "host:0")).contains("output.hosts[0]"))
+        let syslog = "inputs:\n  - type: syslog\n    address: \"0.0.0.0:70000\"\noutput:\n  hosts: [\"127.0.0.1:8080\"]\n"
+        #expect(error(syslog).contains("inputs[0].address: expected host:port"))
+        #expect(error(syslog.replacingOccurrences(of: "70000", with: "514")) == "no error")
         #expect(error("inputs: []\noutput:\n  hosts: [\"a:1\"]\n").contains("agent.yaml.inputs: required setting is missing"))
         #expect(error(base.replacingOccurrences(of: "type: file", with: "type: journald")).contains("unknown 'journald'"))
         #expect(error(base.replacingOccurrences(of: "\"/var/log/*.log\"", with: "\"relative/*.log\"")).contains("absolute path"))
