@@ -187,7 +187,7 @@ extension DiskBuffer {
                 } else {
                     // Copy first (durably, directory included), then cut: a crash in between
                     // leaves the original whole, and the next open does it again.
-                    try BufferFile.writeAtomically(try BufferFile.readAll(plan.path), to: aside, directory: directory)
+                    try BufferFile.writeAtomically(try BufferFile.readAll(plan.path), to: aside)
                     let f = try BufferFile(path: plan.path, flags: O_WRONLY)
                     try f.truncate(to: validBytes)
                     try f.sync()

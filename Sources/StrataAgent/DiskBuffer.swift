@@ -225,7 +225,7 @@ public final class DiskBuffer: @unchecked Sendable {
               id.endOffset <= segments[k].endOffset
         else { preconditionFailure("BUG: acknowledge(through: \(id)) with an id this buffer never returned") }
         let head = AgentBufferFormat.Head(acknowledgedSequence: id.sequence)
-        try BufferFile.writeAtomically(head.encode(), to: directory + "/HEAD", directory: directory)
+        try BufferFile.writeAtomically(head.encode(), to: directory + "/HEAD")
         acknowledgedSequence = id.sequence
         for i in 0..<k {
             segments[i].acknowledgedRecords = segments[i].recordCount

@@ -72,12 +72,34 @@ public final class FileHandle: @unchecked Sendable {
         if let result { throw result }
     }
 
-    /// Reads up to `count` bytes at `offset`.
-    public func read(at offset: Int, count: Int) throws(IOError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
+    /// Writes all of `bytes` at `offset` (`pwrite`, retried on `EINTR` and short writes); the
+    /// file position is left alone.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(IOError) {
         var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { p in pread(fd, p.baseAddress! + done, count - done, off_t(offset + done)) }
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError(path: path, operation: "pwrite", errno: errno)
+            }
+            done += n
+        }
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    public func write(_ bytes: [UInt8], at offset: Int) throws(IOError) {
+        guard !bytes.isEmpty else { return }
+        let result: IOError? = bytes.withUnsafeBytes { p in
+            do throws(IOError) { try write(p, at: offset); return nil } catch { return error }
+        }
+        if let result { throw result }
+    }
+
+    /// Fills `buffer` from `offset` (`pread`); returns the bytes read, fewer only at the end of the file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw IOError(path: path, operation: "pread", errno: errno)
@@ -85,8 +107,29 @@ public final class FileHandle: @unchecked Sendable {
             if n == 0 { break }
             done += n
         }
-        out.removeSubrange(done...)
-        return out
+        return done
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
+    public func read(at offset: Int, count: Int) throws(IOError) -> [UInt8] {
+        var failure: IOError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(IOError) {
+                initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Takes an exclusive `flock` without waiting; false when another descriptor holds it.
+    public func tryLockExclusive() throws(IOError) -> Bool {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        if errno == EWOULDBLOCK { return false }
+        throw IOError(path: path, operation: "flock", errno: errno)
     }
 
     /// Flushes data and metadata to stable storage (`fsync`).

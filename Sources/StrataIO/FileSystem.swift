@@ -104,6 +104,23 @@ public enum FileSystem {
         return UInt64(s.f_bavail) &* UInt64(s.f_frsize)
     }
 
+    /// Removes `path` and everything below it (symbolic links are removed, not followed), in
+    /// this process: no shell and no fork, whose child would share every open descriptor (and
+    /// so every `flock` held) until it execs. A missing path is not an error.
+    public static func removeTree(_ path: String) throws(IOError) {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return }
+            throw IOError(path: path, operation: "lstat", errno: errno)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 && errno != ENOENT { throw IOError(path: path, operation: "rmdir", errno: errno) }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw IOError(path: path, operation: "unlink", errno: errno)
+        }
+    }
+
     /// Removes a file; a missing file is not an error.
     public static func removeFile(_ path: String) throws(IOError) {
         if unlink(path) != 0 && errno != ENOENT { throw IOError(path: path, operation: "unlink", errno: errno) }

@@ -1,5 +1,6 @@
 import Testing
 import StrataFormat
+import StrataIO
 @testable import StrataAgent
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,9 @@ final class BufferTestDirectory {
         path = String(cString: p!) + "/buffer"
     }
 
-    deinit { _ = system("rm -rf '\(FileSystemTest.parent(path))'") }
+    /// Removed in process (`FileSystem.removeTree`): a forked `rm -rf` would hold the buffer
+    /// lock of a test running meanwhile, which then could not reopen its buffer.
+    deinit { try? FileSystem.removeTree(FileSystemTest.parent(path)) }
 
     /// Path of segment `n`.
     func segment(_ n: UInt64) -> String { DiskBuffer.segmentPath(n, directory: path) }

@@ -1,4 +1,5 @@
 import StrataFormat
+import StrataIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,9 +28,10 @@ public final class TemporaryDirectory {
         path = String(cString: p!)
     }
 
-    /// Deletes the directory tree.
+    /// Deletes the directory tree, in process: `system("rm -rf")` would fork, and the child
+    /// would hold every descriptor (and `flock`) of the other tests running meanwhile.
     public func remove() {
-        _ = system("rm -rf '\(path)'")
+        try? FileSystem.removeTree(path)
     }
 
     deinit { remove() }
