@@ -83,9 +83,4 @@ public enum AgentBufferError: Error, CustomStringConvertible, Equatable, Sendabl
         let found = UInt16(bytes[error.offset]) | UInt16(bytes[error.offset + 1]) << 8
         return .unsupportedVersion(path: path, offset: error.offset, found: found, supported: AgentBufferFormat.supportedVersions)
     }
-
-    /// An `.io` error for the failed system call `operation` on `path`, from the current `errno`.
-    static func system(_ operation: String, _ path: String) -> AgentBufferError {
-        .io(path: path, operation: operation, errno: errno)
-    }
 }
