@@ -20,40 +20,43 @@ import Glibc
 public final class Engine: @unchecked Sendable {
     public let options: EngineOptions
     public let readOnly: Bool
-    private let lock = ConditionLock()
+    /// Guards the mutable state below. Members without `private` are shared with the type's
+    /// other files: `Engine+Maintenance.swift` (manifest changes, publication, retired files)
+    /// and `Engine+Snapshot.swift` (snapshots, readers, lookups by id).
+    let lock = ConditionLock()
     /// Held by whoever is flushing (a caller of `flush`, or the background queue for its flush).
     /// A semaphore, not a mutex: the background queue releases what `append`'s thread acquired.
     private let flushLock = DispatchSemaphore(value: 1)
     private let flushQueue = DispatchQueue(label: "strata.engine.flush")
     /// Set by the first failed flush or WAL write; every later write throws it (see `EngineError.failed`).
-    private var failure: EngineError?
-    private var manifest: Manifest
-    private var memtable: Memtable
+    var failure: EngineError?
+    var manifest: Manifest
+    var memtable: Memtable
     /// Memtables being flushed: still visible to queries until their segments are published.
-    private var flushing: [Memtable] = []
+    var flushing: [Memtable] = []
     private var wal: WALWriter?
     private var dirLock: DirectoryLock?
-    private var readers: [UInt64: SegmentReader] = [:]
+    var readers: [UInt64: SegmentReader] = [:]
     /// Highest segment id handed out (flushes and compactions allocate concurrently; the
     /// manifest's `nextSegmentID` only moves when one is published).
-    private var lastAllocatedID: UInt64 = 0
+    var lastAllocatedID: UInt64 = 0
     /// Snapshots alive, by the manifest generation they saw.
-    private var pins: [UInt64: Int] = [:]
+    var pins: [UInt64: Int] = [:]
     /// Files of segments dropped from the manifest at a generation, deleted once no snapshot
     /// of an older generation remains (such a snapshot may still open them).
-    private var retired: [(generation: UInt64, paths: [String], keys: [String])] = []
+    var retired: [(generation: UInt64, paths: [String], keys: [String])] = []
     /// The archive tier's manifest (segments tiered `.archive`; empty without an archive).
-    private var archive: Manifest
+    var archive: Manifest
     private var isClosed = false
     /// Set by `close`: a running compaction stops at its next block.
     let stopCompaction = Atomic<Bool>(false)
     let compactionQueue = DispatchQueue(label: "strata.engine.compaction")
     /// Partitions a compaction, archive, restore or rewrite is working on: one job per
     /// partition at a time, so no two jobs publish from the same inputs.
-    private var busyPartitions = Set<Int64>()
+    var busyPartitions = Set<Int64>()
     /// Whether a compaction pass is queued or running (passes do not pile up).
-    private var compactionPending = false
-    private var maintenance = MaintenanceStats()
+    var compactionPending = false
+    var maintenance = MaintenanceStats()
     private var cache: ArchiveCache?
 
     /// The local cache of archive segments (created on first use).
@@ -373,207 +376,6 @@ public final class Engine: @unchecked Sendable {
         scheduleCompaction()
     }
 
-    /// Applies `change` to the current manifest and publishes the result (nothing is written
-    /// if it throws); `change` returns the segments it dropped.
-    func withLockedManifest(_ change: (inout Manifest) throws(EngineError) -> [SegmentRecord]) throws(EngineError) -> [SegmentRecord] {
-        lock.lock()
-        defer { lock.unlock() }
-        var next = manifest
-        let removed = try change(&next)
-        if next == manifest { return [] }
-        do throws(IOError) { try publishLocked(next, removed: removed) } catch { throw .io(error) }
-        return removed
-    }
-
-    /// Counters of compaction and retention so far.
-    public var maintenanceStats: MaintenanceStats { lock.withLock { maintenance } }
-
-    func recordCompaction(_ r: CompactionResult) {
-        lock.withLock {
-            maintenance.compactions += 1
-            maintenance.compactedInputSegments += UInt64(r.task.inputs.count)
-            maintenance.compactionBytesRead += r.task.bytes
-            maintenance.compactionBytesWritten += r.output.sizeInBytes
-            maintenance.compactionNanos += r.nanos
-        }
-    }
-
-    func recordRetention(_ dropped: [SegmentRecord]) {
-        guard !dropped.isEmpty else { return }
-        lock.withLock {
-            maintenance.retentionDroppedPartitions += UInt64(Set(dropped.map(\.partitionStartNanos)).count)
-            maintenance.retentionDroppedSegments += UInt64(dropped.count)
-            maintenance.retentionDroppedRows += dropped.reduce(0) { $0 + $1.rowCount }
-            maintenance.retentionDroppedBytes += dropped.reduce(0) { $0 + $1.sizeInBytes }
-        }
-    }
-
-    func recordArchive(_ r: ArchiveResult) {
-        lock.withLock {
-            maintenance.archivedPartitions += 1
-            maintenance.archiveBytesRead += r.inputs.reduce(0) { $0 + $1.sizeInBytes }
-            maintenance.archiveBytesWritten += r.output.sizeInBytes
-        }
-    }
-
-    func recordServiceRetention(rows: UInt64, bytes: UInt64) {
-        lock.withLock {
-            maintenance.retentionDroppedRows += rows
-            maintenance.retentionDroppedBytes += bytes
-        }
-    }
-
-    /// Whether an earlier failure stopped writes (see `failure`).
-    var isFailed: Bool { lock.withLock { failure != nil } }
-
-    func noteMaintenanceError(_ message: String) { lock.withLock { maintenance.lastCompactionError = message } }
-
-    /// True if this call marked a pass pending (false: one is already queued or running).
-    func markCompactionPending() -> Bool {
-        lock.withLock {
-            if compactionPending { return false }
-            compactionPending = true
-            return true
-        }
-    }
-
-    func clearCompactionPending() { lock.withLock { compactionPending = false } }
-
-    /// Segments a snapshot of everything would list now (both tiers).
-    public var searchableSegmentCount: Int { lock.withLock { Self.visible(hot: manifest.segments, archive: archive.segments).count } }
-
-    /// The archive tier's segments now.
-    public var archiveSegments: [SegmentRecord] { lock.withLock { archive.segments } }
-
-    /// Applies `change` to the archive manifest, stores it (generation bumped), and retires
-    /// the objects of the records `change` returns. Caller must not hold the engine lock.
-    func withLockedArchive(_ change: (inout Manifest) throws(EngineError) -> [SegmentRecord]) throws(EngineError) -> [SegmentRecord] {
-        guard let a = options.archive else { throw .failed("no archive is configured") }
-        lock.lock()
-        defer { lock.unlock() }
-        var next = archive
-        let removed = try change(&next)
-        if next == archive { return [] }
-        next.generation = archive.generation &+ 1
-        next.nextSegmentID = max(next.nextSegmentID, (next.segments.map(\.id).max() ?? 0) &+ 1)
-        // MAN-8 holds for the archive too: every record's sequences are at or below these.
-        next.flushedSequence = max(next.flushedSequence, next.segments.map(\.maxSequence).max() ?? 0)
-        next.nextSequence = max(next.nextSequence, next.flushedSequence &+ 1)
-        do throws(IOError) { try a.store.put("MANIFEST", bytes: next.encode()) } catch {
-            if failure == nil { failure = .failed("archive manifest write: \(error)") }
-            throw .io(error)
-        }
-        archive = next
-        for r in removed { readers[r.id] = nil }
-        // Archive objects are retired against the hot generation: snapshots pin that one.
-        if !removed.isEmpty { retired.append((manifest.generation &+ 1, [], removed.map(\.path))) }
-        deleteRetiredLocked()
-        return removed
-    }
-
-    /// What a snapshot reads: hot segments, except those an archive segment of their partition
-    /// already covers (a crash between the archive's and the hot manifest's publication, or
-    /// a restore in progress), and every archive segment. Flushes publish sequences in
-    /// increasing order, so a hot segment whose sequences are all at or below an archive
-    /// segment's maximum in its partition was among that archive segment's inputs.
-    static func visible(hot: [SegmentRecord], archive: [SegmentRecord]) -> [SegmentRecord] {
-        guard !archive.isEmpty else { return hot }
-        var covered = [Int64: UInt64]()
-        for a in archive { covered[a.partitionStartNanos] = max(covered[a.partitionStartNanos] ?? 0, a.maxSequence) }
-        return hot.filter { s in covered[s.partitionStartNanos].map { s.maxSequence > $0 } ?? true } + archive
-    }
-
-    /// Claims `partition` for one maintenance job; false if another job holds it.
-    func claimPartition(_ partition: Int64) -> Bool { lock.withLock { busyPartitions.insert(partition).inserted } }
-
-    func releasePartition(_ partition: Int64) { _ = lock.withLock { busyPartitions.remove(partition) } }
-
-    /// The partitions maintenance jobs hold now.
-    var partitionsInUse: Set<Int64> { lock.withLock { busyPartitions } }
-
-    /// A fresh segment id (engine lock not held).
-    func allocateSegmentID() -> UInt64 {
-        lock.withLock {
-            lastAllocatedID = max(lastAllocatedID, manifest.nextSegmentID &- 1, archive.nextSegmentID &- 1) &+ 1
-            return lastAllocatedID
-        }
-    }
-
-    /// Deletes segment files (and `.tmp` leftovers) the manifest does not list: the output of
-    /// a flush or compaction that crashed before publishing, or inputs a compaction had
-    /// replaced when it crashed. The manifest alone says what is live.
-    private func removeUnlistedSegmentFiles() {
-        let live = Set(manifest.segments.map(\.path))
-        let root = options.dataDirectory + "/partitions"
-        for dir in (try? FileSystem.listDirectory(root)) ?? [] {
-            var removed = false
-            for name in (try? FileSystem.listDirectory(root + "/" + dir)) ?? [] where name.hasSuffix(".seg") || name.hasSuffix(".seg.tmp") {
-                if !live.contains("partitions/" + dir + "/" + name) {
-                    try? FileSystem.removeFile(root + "/" + dir + "/" + name)
-                    removed = true
-                }
-            }
-            if removed { try? FileSystem.syncDirectory(root + "/" + dir) }
-            // A partition emptied by retention or archiving goes with its last file.
-            if ((try? FileSystem.listDirectory(root + "/" + dir)) ?? ["?"]).isEmpty { _ = rmdir(root + "/" + dir) }
-        }
-        try? FileSystem.syncDirectory(root)
-    }
-
-    /// Publishes `next` (generation bumped here) as the manifest, dropping `removed` segments:
-    /// their readers leave the cache and their files are deleted once no snapshot that may
-    /// read them remains. Caller holds the engine lock.
-    func publishLocked(_ next: Manifest, removed: [SegmentRecord]) throws(IOError) {
-        var next = next
-        next.generation = manifest.generation &+ 1
-        do throws(IOError) { try FileSystem.writeAtomically(next.encode(), to: manifestPath) } catch {
-            // The rename may have happened: the file on disk may list `next`. Nothing it may
-            // list can be deleted now, and no later publication may build on a guess; the
-            // next open reads whichever manifest is on disk.
-            if failure == nil { failure = .failed("manifest write: \(error)") }
-            throw error
-        }
-        manifest = next
-        for r in removed { readers[r.id] = nil }
-        if !removed.isEmpty { retired.append((next.generation, removed.map { options.dataDirectory + "/" + $0.path }, [])) }
-        deleteRetiredLocked()
-    }
-
-    /// Deletes retired files no live snapshot may open. Caller holds the engine lock.
-    private func deleteRetiredLocked() {
-        guard !retired.isEmpty else { return }
-        let oldestPinned = pins.keys.min() ?? .max
-        var dirs = Set<String>()
-        retired.removeAll { item in
-            guard oldestPinned >= item.generation else { return false }
-            for path in item.paths {
-                try? FileSystem.removeFile(path)
-                dirs.insert(FileSystem.parent(of: path))
-            }
-            for key in item.keys { try? options.archive?.store.delete(key) }
-            return true
-        }
-        // Emptied partition directories stay until the next open: a flush may be about to
-        // write into one.
-        for d in dirs { try? FileSystem.syncDirectory(d) }
-    }
-
-    /// Keeps the files of generation `g`'s segments until `unpin(g)`.
-    fileprivate func pin(_ g: UInt64) { pins[g, default: 0] += 1 }
-
-    fileprivate func unpin(_ g: UInt64) {
-        lock.withLock {
-            if pins[g, default: 0] <= 1 { pins[g] = nil } else { pins[g]! -= 1 }
-            deleteRetiredLocked()
-        }
-    }
-
-    /// File name of segment `id`: 20 zero-padded digits and `.seg`.
-    public static func segmentFileName(_ id: UInt64) -> String {
-        let d = String(id)
-        return String(repeating: "0", count: max(0, 20 - d.count)) + d + ".seg"
-    }
-
     /// Flushes everything and releases the directory. Idempotent.
     public func close() throws(EngineError) {
         if readOnly { lock.withLock { isClosed = true }; return }
@@ -600,112 +402,4 @@ public final class Engine: @unchecked Sendable {
         if let flushError { throw flushError }
         if let f = lock.withLock({ failure }) { throw f }
     }
-
-    /// A consistent view for a query: the live segments and the unflushed entries.
-    public struct Snapshot: @unchecked Sendable {
-        public var segments: [SegmentRecord]
-        public var memtableEntries: [LogEntry]
-        let engine: Engine
-        /// Keeps the listed segments' files until the last copy of the snapshot is gone.
-        let pin: SnapshotPin
-
-        /// Opens (or reuses) the reader of a listed segment.
-        public func reader(for record: SegmentRecord) throws(SegmentError) -> SegmentReader {
-            try engine.reader(for: record)
-        }
-    }
-
-    /// Takes a snapshot. Memtable entries are copied; segments are opened lazily.
-    /// `segmentsOnly`: no memtable copy (maintenance needs only the pinned segments).
-    public func snapshot(fromNanos: Int64 = .min, toNanos: Int64 = .max, segmentsOnly: Bool = false) -> Snapshot {
-        lock.lock()
-        defer { lock.unlock() }
-        let segs = Self.visible(hot: manifest.segments, archive: archive.segments)
-            .filter { $0.maxTimestampNanos >= fromNanos && $0.minTimestampNanos <= toNanos }
-        var mem = [LogEntry]()
-        for table in flushing + [memtable] where !segmentsOnly {
-            for (start, entries) in table.partitions where start <= toNanos && start &+ manifest.partitionDurationNanos > fromNanos {
-                for e in entries where e.timestampNanos >= fromNanos && e.timestampNanos <= toNanos { mem.append(e) }
-            }
-        }
-        pin(manifest.generation)
-        return Snapshot(segments: segs, memtableEntries: mem, engine: self, pin: SnapshotPin(engine: self, generation: manifest.generation))
-    }
-
-    func reader(for record: SegmentRecord) throws(SegmentError) -> SegmentReader {
-        lock.lock()
-        if let r = readers[record.id] { lock.unlock(); return r }
-        lock.unlock()
-        let r: SegmentReader
-        if record.tier == .archive {
-            let cache: ArchiveCache
-            do throws(IOError) { cache = try archiveCache() } catch { throw .io(error) }
-            r = try cache.open(record)
-        } else {
-            r = try SegmentReader(path: options.dataDirectory + "/" + record.path)
-        }
-        lock.withLock {
-            // A segment compacted or archived away meanwhile is read by its snapshot, not cached.
-            let live = record.tier == .archive ? archive.segments : manifest.segments
-            if live.contains(where: { $0.id == record.id }) { readers[record.id] = r }
-        }
-        return r
-    }
-
-    /// The manifest currently in force.
-    public var currentManifest: Manifest { lock.withLock { manifest } }
-
-    /// What is stored now, read under one lock so the parts agree: the manifest, and the
-    /// entries not yet in segments (count, time range, partitions).
-    public struct Census: Sendable {
-        public var manifest: Manifest
-        public var unflushed: Int
-        public var unflushedMinNanos: Int64?
-        public var unflushedMaxNanos: Int64?
-        public var unflushedPartitions: Set<Int64>
-    }
-
-    public var census: Census {
-        lock.withLock {
-            let tables = flushing + [memtable]
-            let live = tables.filter { !$0.isEmpty }
-            return Census(manifest: manifest, unflushed: tables.reduce(0) { $0 + $1.count },
-                          unflushedMinNanos: live.map(\.minTimestampNanos).min(),
-                          unflushedMaxNanos: live.map(\.maxTimestampNanos).max(),
-                          unflushedPartitions: Set(tables.flatMap { $0.partitions.keys }))
-        }
-    }
-
-    /// Number of entries not yet in segments.
-    public var unflushedCount: Int { lock.withLock { memtable.count + flushing.reduce(0) { $0 + $1.count } } }
-
-    /// Finds one entry by id (memtable first, then segments whose range covers it).
-    public func entry(id: LogID) throws(EngineError) -> LogEntry? {
-        let snap = snapshot(fromNanos: id.timestampNanos, toNanos: id.timestampNanos)
-        if let e = snap.memtableEntries.first(where: { $0.sequence == id.sequence && $0.timestampNanos == id.timestampNanos }) { return e }
-        for s in snap.segments where s.minSequence <= id.sequence && id.sequence <= s.maxSequence {
-            let r: SegmentReader
-            do throws(SegmentError) { r = try reader(for: s) } catch {
-                switch error {
-                case .io(let e): throw .io(e)
-                case .format(let e): throw .format(e)
-                }
-            }
-            do throws(FormatError) {
-                if let e = try r.entry(id: id) { return e }
-            } catch { throw .format(error) }
-        }
-        return nil
-    }
-}
-
-/// Holds a manifest generation's segment files for a snapshot (see `Engine.pin`).
-final class SnapshotPin: @unchecked Sendable {
-    let engine: Engine
-    let generation: UInt64
-    init(engine: Engine, generation: UInt64) {
-        self.engine = engine
-        self.generation = generation
-    }
-    deinit { engine.unpin(generation) }
 }
