@@ -230,7 +230,7 @@ import StrataTestSupport
         for _ in 0..<50 { w.write("still matching \(written)\n"); written += 1 }
         try h.awaitTotal(atLeast: written)
         // Past the 2 s a renamed file stays open, then one more scan: nothing is read twice.
-        try h.await("the renamed files looked at again", seconds: 10) { agent.inputs.first?.status.files == 4 }
+        h.await("the renamed files looked at again", seconds: 10) { agent.inputs.first?.status.files == 4 }
         usleep(400_000)
         #expect(try h.total() == written)
     }
@@ -241,7 +241,7 @@ import StrataTestSupport
         LogWriter(h.logDir + "/old.log").write("history before the agent\n")
         var agent = try Agent(config: cfg)
         try agent.start()
-        try h.await("the agent opened the file") { agent.inputs.first?.status.files == 1 }
+        h.await("the agent opened the file") { agent.inputs.first?.status.files == 1 }
         LogWriter(h.logDir + "/old.log").write("after the first start\n")
         try h.awaitTotal(atLeast: 1)
         agent.stop()
@@ -287,14 +287,14 @@ import StrataTestSupport
         try h.restartServer {
             for _ in 0..<6000 { w.write("during outage \(written) " + String(repeating: "y", count: 100) + "\n"); written += 1 }
             // The ring fills, then batches spill to disk; the breaker opens.
-            try h.await("batches spilled to the disk buffer") { agent.queue.diskRecords > 0 }
+            h.await("batches spilled to the disk buffer") { agent.queue.diskRecords > 0 }
             #expect(agent.queue.diskBytes <= cfg.bufferMaxBytes)
-            try h.await("the endpoint's circuit breaker opened") { agent.shipper.endpointStatus().first?.state != "closed" }
+            h.await("the endpoint's circuit breaker opened") { agent.shipper.endpointStatus().first?.state != "closed" }
         }
         for _ in 0..<100 { w.write("after outage \(written)\n"); written += 1 }
         try h.awaitTotal(atLeast: written)
         #expect(try h.total() == written)
-        try h.await("the disk buffer drained") { agent.queue.diskRecords == 0 }
+        h.await("the disk buffer drained") { agent.queue.diskRecords == 0 }
     }
 
     @Test func heartbeatsReportTheAgentAndItsInputs() throws {
