@@ -59,7 +59,7 @@ bench-check: release
 
 # Micro-benchmarks (Benchmarks/ package, ordo-one package-benchmark, allocation counts).
 bench-micro: deps
-	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
+	cd Benchmarks && swift package --disable-sandbox benchmark --target StrataMicro --no-progress
 
 # Parser throughput (issue 6): every pipeline parser on one core (taskset), median of RUNS runs,
 # lines/s and MB/s over the shared corpus and generated lines; JSON in $(BENCH_JSON_DIR).

@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // Micro-benchmarks (ordo-one package-benchmark) of the encoders, decoders, tokenizer, bitmaps,
-// Bloom filters, WAL append, query parser and receivers' parsers. Kept out of the root package
+// Bloom filters, the segment writer, WAL append, query parser and receivers' parsers. Kept out of the root package
 // so `swift build` and `swift test` never build the benchmark framework. See Benchmarks/README.md.
 import PackageDescription
 
@@ -27,6 +27,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "StrataFormat", package: "Strata"),
                 .product(name: "StrataIndex", package: "Strata"),
+                .product(name: "StrataSegment", package: "Strata"),
                 .product(name: "StrataWAL", package: "Strata"),
                 .product(name: "StrataQuery", package: "Strata"),
                 .product(name: "StrataParse", package: "Strata"),
